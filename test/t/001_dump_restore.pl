@@ -1,0 +1,65 @@
+# pg_dump + pg_restore and COPY (FORMAT binary) round-trip face_embedding
+# values bit-exactly.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('dump');
+$node->init;
+$node->start;
+
+$node->safe_psql('postgres', q{
+    CREATE EXTENSION openface;
+    CREATE TABLE faces (id int PRIMARY KEY, person text, emb face_embedding);
+    SELECT setseed(0.42);
+    INSERT INTO faces
+    SELECT i, 'p' || (i % 37),
+           face_embedding(array(SELECT (random() * 2 - 1)::real * (10 ^ (i % 7 - 3))::real
+                                FROM generate_series(1, 128)))
+    FROM generate_series(1, 500) i;
+    INSERT INTO faces VALUES (501, 'nulls', NULL);
+});
+
+# A fingerprint of the exact bits: the binary send form of every value.
+my $fingerprint = q{SELECT md5(string_agg(id || ':' || coalesce(encode(face_embedding_send(emb), 'hex'), 'NULL'), ',' ORDER BY id)) FROM faces};
+my $before = $node->safe_psql('postgres', $fingerprint);
+
+my $dump = $node->basedir . '/faces.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('postgres'), '-f', $dump ], 'pg_dump -Fc');
+$node->safe_psql('postgres', 'CREATE DATABASE restored');
+$node->command_ok([ 'pg_restore', '-d', $node->connstr('restored'), $dump ], 'pg_restore');
+is($node->safe_psql('restored', $fingerprint), $before, 'pg_dump/pg_restore round-trips every bit');
+is($node->safe_psql('restored', 'SELECT count(*) FROM faces'), '501', 'all rows restored');
+
+my $plain = $node->basedir . '/faces.sql';
+$node->command_ok([ 'pg_dump', '-Fp', '-d', $node->connstr('postgres'), '-f', $plain ], 'pg_dump plain');
+$node->safe_psql('postgres', 'CREATE DATABASE restored_plain');
+$node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('restored_plain'), '-f', $plain ],
+    'plain dump replays');
+is($node->safe_psql('restored_plain', $fingerprint), $before, 'text format round-trips every bit');
+
+my $bin = $node->basedir . '/faces.bin';
+$node->safe_psql('postgres', qq{
+    COPY faces TO '$bin' (FORMAT binary);
+    CREATE TABLE faces2 (LIKE faces);
+    COPY faces2 FROM '$bin' (FORMAT binary);
+});
+is($node->safe_psql('postgres', $fingerprint =~ s/FROM faces/FROM faces2/r), $before,
+   'COPY (FORMAT binary) round-trips every bit');
+
+# A truncated binary COPY file is an error, not a crash, and the server lives on.
+open(my $fh, '<:raw', $bin) or die;
+my $data = do { local $/; <$fh> };
+close $fh;
+open($fh, '>:raw', "$bin.cut") or die;
+print $fh substr($data, 0, 1000);
+close $fh;
+my ($ret, $out, $err) = $node->psql('postgres', qq{COPY faces2 FROM '$bin.cut' (FORMAT binary)});
+isnt($ret, 0, 'truncated binary COPY fails');
+like($err, qr/ERROR/, 'with an ERROR');
+is($node->safe_psql('postgres', 'SELECT 1'), '1', 'server still answers');
+
+$node->stop;
+done_testing();
