@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 pgbin=$(pg_config --bindir)
-pgxs=$(dirname "$(pg_config --pgxs)")/..
+pgxs=$(cd "$(dirname "$(pg_config --pgxs)")/../.." && pwd)
 port=${OPENFACE_TEST_PORT:-54329}
 work=$(mktemp -d /tmp/openface-test.XXXXXX)
 chmod 755 "$work"
