@@ -103,3 +103,18 @@ check-all:
 print-regress:
 	@echo $(REGRESS)
 .PHONY: print-regress
+
+# ---------------------------------------------------------------- fuzzing (clang, not part of the tests)
+FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc/core
+
+build/fuzz/fuzz_decode: test/fuzz/fuzz_decode.c src/core/common.c src/core/image_decode.c src/core/preprocess.c
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ $^ -ljpeg -lpng -lm
+
+# make fuzz FUZZ_SECONDS=600 runs the decoder fuzzer on a scratch copy of the seeds
+FUZZ_SECONDS ?= 60
+fuzz: build/fuzz/fuzz_decode
+	mkdir -p test/fuzz/corpus_decode_work
+	cp -n test/fuzz/corpus_decode/* test/fuzz/corpus_decode_work/
+	build/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=200000 test/fuzz/corpus_decode_work
+.PHONY: fuzz
