@@ -14,63 +14,10 @@
 #include <png.h>
 
 #include "image.h"
+#include "test_files.h"
 #include "unit.h"
 
 /* ---------------------------------------------------------------- helpers */
-
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	long		n;
-
-	*len = 0;
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0)
-	{
-		buf = malloc((size_t) n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t) n, f) == (size_t) n)
-			*len = (size_t) n;
-		else
-		{
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-/* sha256 via sha256sum(1): no crypto library in the build. */
-static int
-sha256_hex(const void *data, size_t len, char hex[65])
-{
-	char		path[] = "/tmp/of_test_sha_XXXXXX";
-	char		cmd[64];
-	int			fd = mkstemp(path);
-	FILE	   *f,
-			   *p;
-	int			okay = 0;
-
-	hex[0] = '\0';
-	if (fd < 0)
-		return 0;
-	f = fdopen(fd, "wb");
-	if (f != NULL && fwrite(data, 1, len, f) == len && fclose(f) == 0)
-	{
-		snprintf(cmd, sizeof(cmd), "sha256sum %s", path);
-		p = popen(cmd, "r");
-		if (p != NULL)
-		{
-			okay = fscanf(p, "%64s", hex) == 1 && strlen(hex) == 64;
-			pclose(p);
-		}
-	}
-	unlink(path);
-	return okay;
-}
 
 static uint32_t
 crc32_bytes(const unsigned char *p, size_t n)

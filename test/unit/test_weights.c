@@ -5,7 +5,7 @@
  * the recognition net; a hand-made manifest checks the decoding rules and
  * that truncated or oversized shards are refused.
  * Models are read from $OPENFACE_MODEL_DIR/tfjs (default models/tfjs).
- * sha256 comes from sha256sum(1) on a temporary file.
+ * sha256 comes from sha256sum(1) on a temporary file (test_files.h).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tfjs_weights.h"
+#include "test_files.h"
 #include "unit.h"
 
 static const struct
@@ -45,36 +46,6 @@ static const struct
 	{"face_recognition_model", "fc", 1,
 	"65166f051752ae660b9136e15e06d7d87b7ff4b009541b761cb67776c8c9ada1"},
 };
-
-/* sha256 (hex) of n floats as little-endian bytes; 0 on success. */
-static int
-sha256_floats(const float *v, size_t n, char hex[65])
-{
-	char		path[] = "/tmp/test_weights_XXXXXX",
-				cmd[64];
-	int			fd = mkstemp(path);
-	FILE	   *f,
-			   *p;
-	int			okay = 0;
-
-	if (fd < 0)
-		return -1;
-	f = fdopen(fd, "wb");
-	if (f && fwrite(v, sizeof(float), n, f) == n && fclose(f) == 0)
-	{
-		snprintf(cmd, sizeof(cmd), "sha256sum %s", path);
-		p = popen(cmd, "r");
-		if (p)
-		{
-			okay = fscanf(p, "%64s", hex) == 1 && strlen(hex) == 64;
-			pclose(p);
-		}
-	}
-	else if (f)
-		fclose(f);
-	remove(path);
-	return okay ? 0 : -1;
-}
 
 static void
 test_reference_hashes(const char *dir)
@@ -111,7 +82,7 @@ test_reference_hashes(const char *dir)
 			continue;
 		ok(t->quantized == expected[i].quantized, "%s: %s stored %s", loaded_name, t->name,
 		   expected[i].quantized ? "uint8" : "raw float32");
-		ok(sha256_floats(t->data, t->count, hex) == 0 && strcmp(hex, expected[i].sha256) == 0,
+		ok(sha256_hex(t->data, t->count * sizeof(float), hex) && strcmp(hex, expected[i].sha256) == 0,
 		   "%s: %s dequantised sha256 matches the reference (%s)", loaded_name, t->name, hex);
 	}
 	of_tfjs_free(m);
