@@ -1,0 +1,304 @@
+#include "align.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "landmark_post.h"
+
+/*
+ * Mean face (iBUG-300W order) in units of the chip side, made by
+ * tools/align_template.py: generalised Procrustes mean of the reference
+ * pipeline's 40 faces, mirror-symmetrised, eyes level, placed so that
+ * face-api's own crop formula applied to it gives exactly the unit square
+ * (eye/mouth centroid at (0.5, 0.43), eye-to-mouth distance 0.45).
+ */
+static const double face_template[OF_LANDMARK_POINTS][2] = {
+	{0.076628, 0.299785}, {0.082702, 0.413585},
+	{0.100844, 0.518985}, {0.125164, 0.617768},
+	{0.167114, 0.722382}, {0.226518, 0.807759},
+	{0.294891, 0.869394}, {0.376959, 0.930524},
+	{0.500000, 0.968109}, {0.623041, 0.930524},
+	{0.705109, 0.869394}, {0.773482, 0.807759},
+	{0.832886, 0.722382}, {0.874836, 0.617768},
+	{0.899156, 0.518985}, {0.917298, 0.413585},
+	{0.923372, 0.299785}, {0.169439, 0.199789},
+	{0.218179, 0.166006}, {0.284133, 0.156449},
+	{0.345535, 0.164088}, {0.400332, 0.186299},
+	{0.599668, 0.186299}, {0.654465, 0.164088},
+	{0.715867, 0.156449}, {0.781821, 0.166006},
+	{0.830561, 0.199789}, {0.500000, 0.304986},
+	{0.500000, 0.382827}, {0.500000, 0.456878},
+	{0.500000, 0.524340}, {0.428202, 0.561118},
+	{0.460604, 0.572068}, {0.500000, 0.581993},
+	{0.539396, 0.572068}, {0.571798, 0.561118},
+	{0.253062, 0.290226}, {0.289469, 0.270138},
+	{0.345113, 0.269155}, {0.392147, 0.299090},
+	{0.348710, 0.313840}, {0.292362, 0.312561},
+	{0.607853, 0.299090}, {0.654887, 0.269155},
+	{0.710531, 0.270138}, {0.746938, 0.290226},
+	{0.707638, 0.312561}, {0.651290, 0.313840},
+	{0.342957, 0.689714}, {0.398071, 0.666673},
+	{0.464410, 0.649538}, {0.500000, 0.657106},
+	{0.535590, 0.649538}, {0.601929, 0.666673},
+	{0.657043, 0.689714}, {0.599716, 0.747237},
+	{0.549926, 0.772785}, {0.500000, 0.781382},
+	{0.450074, 0.772785}, {0.400284, 0.747237},
+	{0.356422, 0.690549}, {0.452707, 0.685814},
+	{0.500000, 0.686369}, {0.547293, 0.685814},
+	{0.643578, 0.690549}, {0.546119, 0.721963},
+	{0.500000, 0.726526}, {0.453881, 0.721963},
+};
+
+/*
+ * Points that follow the skull rather than the expression or the head's yaw:
+ * nose, eyes and the outer mouth contour.  The jaw line slides with pose and
+ * the brows and inner lips move with expression.
+ */
+#define FIT_FIRST 27
+#define FIT_LAST 59
+
+/* centroid of pts[lo..hi), summed from zero in order like face-api's getCenterPoint */
+static void
+centroid(const double *pts, int lo, int hi, double *cx, double *cy)
+{
+	double		sx = 0,
+				sy = 0;
+
+	for (int i = lo; i < hi; i++)
+	{
+		sx += pts[2 * i];
+		sy += pts[2 * i + 1];
+	}
+	*cx = sx / (hi - lo);
+	*cy = sy / (hi - lo);
+}
+
+of_rect
+of_faceapi_align_rect(const double *pts, int lm_crop_w, int lm_crop_h)
+{
+	double		lex,
+				ley,
+				rex,
+				rey,
+				mox,
+				moy;
+	double		d,
+				size,
+				refx,
+				refy;
+	of_rect		r;
+
+	centroid(pts, 36, 42, &lex, &ley);
+	centroid(pts, 42, 48, &rex, &rey);
+	centroid(pts, 48, 68, &mox, &moy);
+	d = (sqrt((mox - lex) * (mox - lex) + (moy - ley) * (moy - ley)) +
+		 sqrt((mox - rex) * (mox - rex) + (moy - rey) * (moy - rey))) / 2;
+	size = floor(d / 0.45);
+	refx = (((0 + lex) + rex) + mox) / 3;
+	refy = (((0 + ley) + rey) + moy) / 3;
+	r.x = (int) floor(fmax(0, refx - 0.5 * size));
+	r.y = (int) floor(fmax(0, refy - 0.43 * size));
+	r.w = (int) fmin(size, (double) lm_crop_w + r.x);
+	r.h = (int) fmin(size, (double) lm_crop_h + r.y);
+	return r;
+}
+
+of_rect
+of_faceapi_descriptor_crop(const double *pts, int lm_crop_w, int lm_crop_h,
+						   int img_w, int img_h)
+{
+	of_rect		r = of_faceapi_align_rect(pts, lm_crop_w, lm_crop_h);
+
+	return of_clip_rect(r.x, r.y, r.w, r.h, img_w, img_h);
+}
+
+void
+of_align_template(int size, double *pts)
+{
+	for (int i = 0; i < OF_LANDMARK_POINTS; i++)
+	{
+		pts[2 * i] = face_template[i][0] * size;
+		pts[2 * i + 1] = face_template[i][1] * size;
+	}
+}
+
+of_status
+of_similarity_fit(const double *pts, int size, of_similarity *out, of_error *err)
+{
+	double		qx = 0,
+				qy = 0,
+				px = 0,
+				py = 0;
+	double		sqq = 0,
+				sp = 0;
+	double		lex,
+				ley,
+				rex,
+				rey,
+				ang,
+				c,
+				s;
+	int			n = FIT_LAST - FIT_FIRST + 1;
+
+	/*
+	 * The rotation levels the eye centres exactly (the template's eyes are
+	 * level); scale and translation are then the least-squares fit of the
+	 * stable points, which keeps face-api's scale convention on average.
+	 */
+	centroid(pts, 36, 42, &lex, &ley);
+	centroid(pts, 42, 48, &rex, &rey);
+	ang = atan2(rey - ley, rex - lex);
+	c = cos(ang);
+	s = sin(ang);
+	for (int i = FIT_FIRST; i <= FIT_LAST; i++)
+	{
+		qx += face_template[i][0] * size;
+		qy += face_template[i][1] * size;
+		px += pts[2 * i];
+		py += pts[2 * i + 1];
+	}
+	qx /= n;
+	qy /= n;
+	px /= n;
+	py /= n;
+	for (int i = FIT_FIRST; i <= FIT_LAST; i++)
+	{
+		double		ux = face_template[i][0] * size - qx,
+					uy = face_template[i][1] * size - qy;
+		double		vx = pts[2 * i] - px,
+					vy = pts[2 * i + 1] - py;
+
+		sqq += ux * ux + uy * uy;
+		sp += (c * ux - s * uy) * vx + (s * ux + c * uy) * vy;
+	}
+	out->a = sp / sqq * c;
+	out->b = sp / sqq * s;
+	if (!isfinite(out->a) || !isfinite(out->b) || sp <= 0 ||
+		out->a * out->a + out->b * out->b < 1e-12 || !isfinite(px) || !isfinite(py))
+		return of_fail(err, OF_EINVAL, "alignment: degenerate landmarks");
+	out->tx = px - (out->a * qx - out->b * qy);
+	out->ty = py - (out->b * qx + out->a * qy);
+	return OF_OK;
+}
+
+/*
+ * Bilinear sample of channel values at (x, y); pixels outside the image count
+ * as 0, like the zero padding around face-api's crops.
+ */
+static void
+sample(const of_image *img, double x, double y, double *rgb)
+{
+	double		x0f = floor(x),
+				y0f = floor(y);
+	double		fx = x - x0f,
+				fy = y - y0f;
+	double		wgt[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
+	int			x0,
+				y0;
+
+	rgb[0] = rgb[1] = rgb[2] = 0;
+	if (!(x0f > -2 && y0f > -2 && x0f < img->width + 1 && y0f < img->height + 1))
+		return;
+	x0 = (int) x0f;
+	y0 = (int) y0f;
+	for (int k = 0; k < 4; k++)
+	{
+		int			xi = x0 + (k & 1),
+					yi = y0 + (k >> 1);
+		const unsigned char *p;
+
+		if (xi < 0 || yi < 0 || xi >= img->width || yi >= img->height)
+			continue;
+		p = img->rgb + ((size_t) yi * img->width + xi) * 3;
+		rgb[0] += wgt[k] * p[0];
+		rgb[1] += wgt[k] * p[1];
+		rgb[2] += wgt[k] * p[2];
+	}
+}
+
+/*
+ * Value of chip pixel (u, v).  When the chip shrinks the face, average k x k
+ * bilinear samples spread over the pixel's footprint so that a large face is
+ * not point-sampled (aliasing), as dlib filters before extracting its chips.
+ */
+static void
+chip_pixel(const of_image *img, const of_similarity *t, int k, int u, int v, double *rgb)
+{
+	double		acc[3] = {0, 0, 0};
+
+	for (int j = 0; j < k; j++)
+		for (int i = 0; i < k; i++)
+		{
+			double		cu = u + (i + 0.5) / k - 0.5,
+						cv = v + (j + 0.5) / k - 0.5;
+			double		s[3];
+
+			sample(img, t->a * cu - t->b * cv + t->tx, t->b * cu + t->a * cv + t->ty, s);
+			acc[0] += s[0];
+			acc[1] += s[1];
+			acc[2] += s[2];
+		}
+	rgb[0] = acc[0] / (k * k);
+	rgb[1] = acc[1] / (k * k);
+	rgb[2] = acc[2] / (k * k);
+}
+
+static int
+supersampling(const of_similarity *t)
+{
+	double		s = sqrt(t->a * t->a + t->b * t->b);
+	int			k = (int) ceil(s - 1e-9);
+
+	return k < 1 ? 1 : (k > 4 ? 4 : k);
+}
+
+void
+of_similarity_warp_input(const of_image *img, const of_similarity *t, int size,
+						 const float mean[3], float *out)
+{
+	int			k = supersampling(t);
+
+	for (int v = 0; v < size; v++)
+		for (int u = 0; u < size; u++)
+		{
+			double		rgb[3];
+			float	   *o = out + ((size_t) v * size + u) * 3;
+
+			chip_pixel(img, t, k, u, v, rgb);
+			for (int c = 0; c < 3; c++)
+			{
+				float		x = (float) rgb[c] - mean[c];
+
+				o[c] = x / 255.0f;
+			}
+		}
+}
+
+of_status
+of_similarity_warp_rgb(const of_image *img, const of_similarity *t, int size,
+					   of_image *out, of_error *err)
+{
+	int			k = supersampling(t);
+
+	out->width = out->height = 0;
+	out->rgb = malloc((size_t) size * size * 3);
+	if (out->rgb == NULL)
+		return of_fail(err, OF_ENOMEM, "alignment: out of memory for a %dx%d chip", size, size);
+	out->width = size;
+	out->height = size;
+	for (int v = 0; v < size; v++)
+		for (int u = 0; u < size; u++)
+		{
+			double		rgb[3];
+			unsigned char *o = out->rgb + ((size_t) v * size + u) * 3;
+
+			chip_pixel(img, t, k, u, v, rgb);
+			for (int c = 0; c < 3; c++)
+			{
+				double		x = floor(rgb[c] + 0.5);
+
+				o[c] = (unsigned char) (x < 0 ? 0 : (x > 255 ? 255 : x));
+			}
+		}
+	return OF_OK;
+}

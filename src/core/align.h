@@ -1,0 +1,65 @@
+/*
+ * From 68 landmarks to the recognition network's 150x150 input.
+ *
+ * Two ways:
+ *  - face-api's descriptor crop (reference README §4): an axis-aligned square
+ *    around eyes and mouth, floored and clipped exactly as face-api does, then
+ *    the shared pad-to-square + resize preprocessing;
+ *  - a similarity alignment: the rotation that levels the eye centres, then
+ *    uniform scale + translation fitted by least squares from stable
+ *    landmarks to a mean face template that sits in the chip where face-api's
+ *    crop puts an upright face (same scale convention); sampled bilinearly
+ *    straight into the network input.
+ */
+#ifndef OF_ALIGN_H
+#define OF_ALIGN_H
+
+#include "preprocess.h"
+
+/* A 2x3 affine map chip pixel (u, v) → image point: x = a*u - b*v + tx, y = b*u + a*v + ty. */
+typedef struct of_similarity
+{
+	double		a,
+				b,
+				tx,
+				ty;
+} of_similarity;
+
+/*
+ * face-api's FaceLandmarks.align(useDlibAlignment): the unclipped square
+ * (may extend past the image) from landmarks in image pixels; lm_crop_w/h is
+ * the landmark crop's size, which bounds the width/height as face-api does.
+ */
+of_rect		of_faceapi_align_rect(const double *pts136, int lm_crop_w, int lm_crop_h);
+
+/*
+ * The descriptor crop actually cut from the image: of_faceapi_align_rect
+ * clipped and floored at the image borders.  A zero or negative width/height
+ * means face-api returns a zero descriptor.
+ */
+of_rect		of_faceapi_descriptor_crop(const double *pts136, int lm_crop_w, int lm_crop_h,
+									   int img_w, int img_h);
+
+/* The template's 68 points in a chip of side size (where an ideal face lands). */
+void		of_align_template(int size, double *pts136);
+
+/*
+ * Fit the similarity from landmarks (image pixels) to the template in a
+ * chip of side `size` pixels.  Fails (OF_EINVAL) on degenerate landmarks.
+ */
+of_status	of_similarity_fit(const double *pts136, int size, of_similarity *out,
+							  of_error *err);
+
+/*
+ * Warp the image through t into a size x size float chip normalised like the
+ * recognition input: float32(float32(v - float32(mean_c)) / 255), RGB, HWC.
+ * Outside the image the pixel value is 0 (as face-api's zero padding).
+ */
+void		of_similarity_warp_input(const of_image *img, const of_similarity *t, int size,
+									 const float mean[3], float *out);
+
+/* The same warp as an RGB8 image (values rounded to nearest) for display. */
+of_status	of_similarity_warp_rgb(const of_image *img, const of_similarity *t, int size,
+								   of_image *out, of_error *err);
+
+#endif

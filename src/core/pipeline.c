@@ -1,0 +1,418 @@
+#include "pipeline.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "landmark_post.h"
+
+void
+of_pipeline_options_faceapi(of_pipeline_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->input_size = 416;
+	o->min_score = 0.5;
+	o->align = OF_ALIGN_FACEAPI;
+}
+
+void
+of_pipeline_options_init(of_pipeline_options *o)
+{
+	of_pipeline_options_faceapi(o);
+	o->align = OF_ALIGN_SIMILARITY;
+	o->npasses = 1;
+	o->passes[0].input_size = 416;
+	o->passes[0].fill = 0.5;
+}
+
+/* Detector input cells outside the image: a zero pixel after normalisation. */
+static float
+zero_value(int c)
+{
+	float		x = 0.0f - of_detector_mean[c];
+
+	return x / 255.0f;
+}
+
+/*
+ * One detector pass.  fill >= 1: face-api's own (image padded bottom/right to
+ * a square, resized to N).  fill < 1: that square shrunk to fill*N and
+ * centred on a zero canvas; boxes are mapped back to the image.
+ */
+static of_status
+detector_pass(const of_models *m, const of_image *img, int N, double fill, double min_score,
+			  float *input, float *raw, of_detection **out, int *n, of_error *err)
+{
+	of_rect		full = {0, 0, img->width, img->height};
+	of_status	st;
+	int			inner,
+				off;
+	float	   *tmp;
+	double		S;
+
+	*out = NULL;
+	*n = 0;
+	if (fill >= 1.0)
+	{
+		st = of_preprocess(img, full, N, 0, of_detector_mean, input, err);
+		if (st == OF_OK)
+			st = of_detector_forward(m, input, N, raw, err);
+		if (st == OF_OK)
+			st = of_detect_decode(raw, N, img->width, img->height, min_score, out, n, err);
+		return st;
+	}
+
+	inner = (int) lround(N * fill);
+	if (inner < 1)
+		inner = 1;
+	off = (N - inner) / 2;
+	tmp = malloc((size_t) inner * inner * 3 * sizeof(float));
+	if (tmp == NULL)
+		return of_fail(err, OF_ENOMEM, "detector: out of memory");
+	st = of_preprocess(img, full, inner, 0, of_detector_mean, tmp, err);
+	if (st != OF_OK)
+	{
+		free(tmp);
+		return st;
+	}
+	for (int y = 0; y < N; y++)
+		for (int x = 0; x < N; x++)
+		{
+			float	   *o = input + ((size_t) y * N + x) * 3;
+
+			if (y >= off && y < off + inner && x >= off && x < off + inner)
+				memcpy(o, tmp + ((size_t) (y - off) * inner + (x - off)) * 3, 3 * sizeof(float));
+			else
+				for (int c = 0; c < 3; c++)
+					o[c] = zero_value(c);
+		}
+	free(tmp);
+	st = of_detector_forward(m, input, N, raw, err);
+	if (st == OF_OK)
+		st = of_detect_decode(raw, N, N, N, min_score, out, n, err);
+	if (st != OF_OK)
+		return st;
+	S = img->width > img->height ? img->width : img->height;
+	for (int i = 0; i < *n; i++)
+	{
+		of_detection *d = &(*out)[i];
+
+		/* canvas-relative → pixels of the padded square → image-relative */
+		d->left = (d->left * N - off) / inner * S / img->width;
+		d->right = (d->right * N - off) / inner * S / img->width;
+		d->top = (d->top * N - off) / inner * S / img->height;
+		d->bottom = (d->bottom * N - off) / inner * S / img->height;
+		of_detection_finish(d, img->width, img->height);
+	}
+	return OF_OK;
+}
+
+of_status
+of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_options *o,
+				   of_detection **dets, int *n, of_error *err)
+{
+	int			maxN = o->input_size,
+				total = 0,
+				nkeep = 0;
+	float	   *input = NULL,
+			   *raw = NULL;
+	of_detection *all = NULL;
+	int		   *keep = NULL;
+	of_status	st = OF_OK;
+
+	*dets = NULL;
+	*n = 0;
+	if (img == NULL || img->width <= 0 || img->height <= 0)
+		return of_fail(err, OF_EINVAL, "pipeline: empty image");
+	if (o->npasses < 0 || o->npasses > OF_MAX_EXTRA_PASSES)
+		return of_fail(err, OF_EINVAL, "pipeline: %d extra detector passes (at most %d)",
+					   o->npasses, OF_MAX_EXTRA_PASSES);
+	for (int p = -1; p < o->npasses; p++)
+	{
+		int			N = p < 0 ? o->input_size : o->passes[p].input_size;
+
+		if (N < 32 || N % 32 != 0 || N > OF_DETECTOR_MAX_INPUT)
+			return of_fail(err, OF_EINVAL,
+						   "pipeline: detector input size %d is not a multiple of 32 in 32..%d",
+						   N, OF_DETECTOR_MAX_INPUT);
+		if (N > maxN)
+			maxN = N;
+	}
+	input = malloc((size_t) maxN * maxN * 3 * sizeof(float));
+	raw = malloc((size_t) (maxN / 32) * (maxN / 32) * 25 * sizeof(float));
+	if (input == NULL || raw == NULL)
+	{
+		st = of_fail(err, OF_ENOMEM, "pipeline: out of memory for the detector input");
+		goto done;
+	}
+
+	for (int p = -1; p < o->npasses && st == OF_OK; p++)
+	{
+		int			N = p < 0 ? o->input_size : o->passes[p].input_size;
+		double		fill = p < 0 ? 1.0 : o->passes[p].fill;
+		of_detection *d = NULL;
+		int			nd = 0;
+
+		if (of_cancelled())
+		{
+			st = of_fail(err, OF_ECANCELED, "face detection canceled");
+			break;
+		}
+		st = detector_pass(m, img, N, fill, o->min_score, input, raw, &d, &nd, err);
+		if (st == OF_OK && nd > 0)
+		{
+			of_detection *tmp = realloc(all, (size_t) (total + nd) * sizeof(*all));
+
+			if (tmp == NULL)
+				st = of_fail(err, OF_ENOMEM, "pipeline: out of memory");
+			else
+			{
+				all = tmp;
+				memcpy(all + total, d, (size_t) nd * sizeof(*d));
+				total += nd;
+			}
+		}
+		free(d);
+	}
+	if (st != OF_OK || total == 0)
+		goto done;
+
+	keep = malloc((size_t) total * sizeof(int));
+	if (keep == NULL)
+	{
+		st = of_fail(err, OF_ENOMEM, "pipeline: out of memory");
+		goto done;
+	}
+
+	/*
+	 * A single pass compares boxes scaled by the input size, as face-api does
+	 * (bit-exact); merged passes compare image-relative boxes (IoU does not
+	 * depend on the axis scales).
+	 */
+	st = of_detect_nms(all, total, OF_DETECTOR_IOU, o->npasses == 0 ? o->input_size : 1.0,
+					   keep, &nkeep, err);
+	if (st == OF_OK)
+	{
+		of_detection *res;
+
+		if (o->max_faces > 0 && nkeep > o->max_faces)
+			nkeep = o->max_faces;
+		res = malloc((size_t) nkeep * sizeof(*res));
+		if (res == NULL)
+			st = of_fail(err, OF_ENOMEM, "pipeline: out of memory");
+		else
+		{
+			for (int i = 0; i < nkeep; i++)
+				res[i] = all[keep[i]];
+			*dets = res;
+			*n = nkeep;
+		}
+	}
+
+done:
+	free(keep);
+	free(all);
+	free(raw);
+	free(input);
+	return st;
+}
+
+of_status
+of_pipeline_landmarks(const of_models *m, const of_image *img, const of_detection *det,
+					  of_face *face, of_error *err)
+{
+	float	   *input;
+	float		raw[136],
+				rel[136];
+	of_status	st;
+	of_rect		lc = of_landmark_crop(det->x, det->y, det->w, det->h, img->width, img->height);
+
+	memset(face, 0, sizeof(*face));
+	face->x = det->x;
+	face->y = det->y;
+	face->w = det->w;
+	face->h = det->h;
+	face->score = det->score;
+	face->landmark_crop = lc;
+	if (lc.w <= 0 || lc.h <= 0)
+		return of_fail(err, OF_EINVAL, "pipeline: the detection box lies outside the image");
+	input = malloc((size_t) OF_LANDMARK_INPUT * OF_LANDMARK_INPUT * 3 * sizeof(float));
+	if (input == NULL)
+		return of_fail(err, OF_ENOMEM, "pipeline: out of memory for the landmark input");
+	st = of_preprocess(img, lc, OF_LANDMARK_INPUT, 1, of_face_mean, input, err);
+	if (st == OF_OK)
+		st = of_landmarks_forward(m, input, raw, err);
+	free(input);
+	if (st != OF_OK)
+		return st;
+	of_landmarks_relative(raw, lc.w, lc.h, rel);
+	of_landmarks_to_image(rel, lc.w, lc.h, det->x, det->y, face->landmarks);
+	return OF_OK;
+}
+
+of_status
+of_pipeline_align(const of_image *img, of_face *face, of_align_mode mode, float *input,
+				  of_error *err)
+{
+	of_rect		rc = of_faceapi_descriptor_crop(face->landmarks, face->landmark_crop.w,
+												face->landmark_crop.h, img->width, img->height);
+	of_status	st;
+
+	face->recognition_crop = rc;
+	face->align_mode = mode;
+	face->descriptor_valid = 0;
+	if (mode == OF_ALIGN_FACEAPI)
+	{
+		if (rc.w <= 0 || rc.h <= 0)
+			return OF_OK;
+		st = of_preprocess(img, rc, OF_RECOGNIZER_INPUT, 1, of_face_mean, input, err);
+	}
+	else if (mode == OF_ALIGN_SIMILARITY)
+	{
+		st = of_similarity_fit(face->landmarks, OF_RECOGNIZER_INPUT, &face->align, err);
+		if (st == OF_OK)
+			of_similarity_warp_input(img, &face->align, OF_RECOGNIZER_INPUT, of_face_mean, input);
+	}
+	else
+		return of_fail(err, OF_EINVAL, "pipeline: unknown alignment mode %d", (int) mode);
+	if (st == OF_OK)
+		face->descriptor_valid = 1;
+	return st;
+}
+
+of_status
+of_pipeline_describe(const of_models *m, of_face *face, const float *input, of_error *err)
+{
+	if (!face->descriptor_valid)
+	{
+		memset(face->descriptor, 0, sizeof(face->descriptor));
+		return OF_OK;
+	}
+	return of_recognizer_forward(m, input, face->descriptor, err);
+}
+
+of_status
+of_pipeline_run(const of_models *m, const of_image *img, const of_pipeline_options *o,
+				of_face **faces, int *nfaces, of_error *err)
+{
+	of_detection *dets = NULL;
+	int			nd = 0,
+				nf = 0;
+	of_face    *res = NULL;
+	float	   *input = NULL;
+	of_status	st;
+
+	*faces = NULL;
+	*nfaces = 0;
+	st = of_pipeline_detect(m, img, o, &dets, &nd, err);
+	if (st != OF_OK || nd == 0)
+		goto done;
+	res = calloc((size_t) nd, sizeof(*res));
+	input = malloc((size_t) OF_RECOGNIZER_INPUT * OF_RECOGNIZER_INPUT * 3 * sizeof(float));
+	if (res == NULL || input == NULL)
+	{
+		st = of_fail(err, OF_ENOMEM, "pipeline: out of memory");
+		goto done;
+	}
+	for (int i = 0; i < nd; i++)
+	{
+		of_face    *f = &res[nf];
+		of_rect		lc = of_landmark_crop(dets[i].x, dets[i].y, dets[i].w, dets[i].h,
+										  img->width, img->height);
+
+		/* face-api drops boxes that leave nothing to crop */
+		if (lc.w <= 0 || lc.h <= 0)
+			continue;
+		if (of_cancelled())
+		{
+			st = of_fail(err, OF_ECANCELED, "face analysis canceled");
+			goto done;
+		}
+		st = of_pipeline_landmarks(m, img, &dets[i], f, err);
+		if (st == OF_OK)
+			st = of_pipeline_align(img, f, o->align, input, err);
+		if (st == OF_OK)
+			st = of_pipeline_describe(m, f, input, err);
+		if (st != OF_OK)
+			goto done;
+		nf++;
+	}
+
+done:
+	free(input);
+	free(dets);
+	if (st != OF_OK || nf == 0)
+	{
+		free(res);
+		res = NULL;
+		nf = 0;
+	}
+	*faces = res;
+	*nfaces = nf;
+	return st;
+}
+
+of_status
+of_pipeline_chip(const of_image *img, const of_face *face, int size, of_image *chip,
+				 of_error *err)
+{
+	static const float zero_mean[3] = {0, 0, 0};
+	float	   *buf;
+	of_status	st;
+
+	memset(chip, 0, sizeof(*chip));
+	if (size < 1 || size > 4096)
+		return of_fail(err, OF_EINVAL, "chip size %d out of range 1..4096", size);
+	if (face->align_mode == OF_ALIGN_SIMILARITY)
+		return of_similarity_warp_rgb(img, &face->align, size, chip, err);
+	if (face->recognition_crop.w <= 0 || face->recognition_crop.h <= 0)
+		return of_fail(err, OF_EINVAL, "the face's descriptor crop is empty");
+	buf = malloc((size_t) size * size * 3 * sizeof(float));
+	chip->rgb = malloc((size_t) size * size * 3);
+	if (buf == NULL || chip->rgb == NULL)
+	{
+		free(buf);
+		free(chip->rgb);
+		chip->rgb = NULL;
+		return of_fail(err, OF_ENOMEM, "out of memory for a %dx%d chip", size, size);
+	}
+	/* with mean 0 the input is v/255: scaling back recovers the resized pixels */
+	st = of_preprocess(img, face->recognition_crop, size, 1, zero_mean, buf, err);
+	if (st == OF_OK)
+	{
+		for (size_t i = 0; i < (size_t) size * size * 3; i++)
+		{
+			double		v = floor(buf[i] * 255.0 + 0.5);
+
+			chip->rgb[i] = (unsigned char) (v < 0 ? 0 : (v > 255 ? 255 : v));
+		}
+		chip->width = size;
+		chip->height = size;
+	}
+	else
+	{
+		free(chip->rgb);
+		chip->rgb = NULL;
+	}
+	free(buf);
+	return st;
+}
+
+int
+of_most_prominent_face(const of_face *faces, int n)
+{
+	int			best = -1;
+	double		best_v = -1;
+
+	for (int i = 0; i < n; i++)
+	{
+		double		v = faces[i].w * faces[i].h * faces[i].score;
+
+		if (v > best_v)
+		{
+			best_v = v;
+			best = i;
+		}
+	}
+	return best;
+}

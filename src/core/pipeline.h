@@ -1,0 +1,121 @@
+/*
+ * Image → faces: detector, landmarks, alignment, descriptor.
+ *
+ * Two configurations:
+ *  - of_pipeline_options_faceapi(): face-api's standard flow exactly
+ *    (TinyFaceDetector 416 / 0.5, axis-aligned descriptor crop), so every
+ *    number can be checked against the reference run;
+ *  - of_pipeline_options_init(): the defaults, which add what measured better
+ *    on LFW and the labelled photos (see bench/accuracy.c): the detector also
+ *    runs on the image shrunk onto a zero canvas (finds faces that fill the
+ *    frame), and the descriptor input is a rotation-correcting similarity
+ *    alignment.
+ *
+ * The stages are public so that callers (the CLI's bench) can time them.
+ */
+#ifndef OF_PIPELINE_H
+#define OF_PIPELINE_H
+
+#include "align.h"
+#include "detect_decode.h"
+#include "image.h"
+#include "nets.h"
+#include "preprocess.h"
+
+typedef enum of_align_mode
+{
+	OF_ALIGN_FACEAPI = 0,		/* face-api's axis-aligned crop, reference-exact */
+	OF_ALIGN_SIMILARITY = 1		/* eyes levelled by a similarity warp */
+} of_align_mode;
+
+#define OF_MAX_EXTRA_PASSES 4
+
+/*
+ * One extra detector pass: the image (padded to a square) is shrunk to
+ * `fill` of the detector input `input_size` and centred on a zero canvas.
+ * fill = 1 is a plain second scale.
+ */
+typedef struct of_detector_pass
+{
+	int			input_size;
+	double		fill;
+} of_detector_pass;
+
+typedef struct of_pipeline_options
+{
+	int			input_size;		/* detector input, multiple of 32 (default 416) */
+	double		min_score;		/* keep detections with score > this (0.5) */
+	of_align_mode align;
+	int			max_faces;		/* keep at most this many (by NMS order); 0 = all */
+	int			npasses;		/* extra detector passes merged by NMS */
+	of_detector_pass passes[OF_MAX_EXTRA_PASSES];
+} of_pipeline_options;
+
+typedef struct of_face
+{
+	double		x,
+				y,
+				w,
+				h;				/* detection box in image pixels (unclipped) */
+	double		score;
+	double		landmarks[136]; /* 68 x (x, y), image pixels */
+	of_rect		landmark_crop;	/* crop fed to the landmark net */
+	of_rect		recognition_crop;	/* face-api mode: crop fed to the recogniser */
+	of_similarity align;		/* similarity mode: chip pixel → image map */
+	of_align_mode align_mode;
+	int			descriptor_valid;	/* 0: face-api's empty crop, descriptor is zeros */
+	float		descriptor[OF_DESCRIPTOR_DIM];	/* raw, not normalised */
+} of_face;
+
+/* The measured-best defaults (see the header comment). */
+void		of_pipeline_options_init(of_pipeline_options *o);
+
+/* face-api's standard flow, reproducible number for number. */
+void		of_pipeline_options_faceapi(of_pipeline_options *o);
+
+/*
+ * Run everything.  *faces is a malloc'd array in detection order (descending
+ * score), NULL when no face was found; free it with free().
+ */
+of_status	of_pipeline_run(const of_models *m, const of_image *img,
+							const of_pipeline_options *o, of_face **faces, int *nfaces,
+							of_error *err);
+
+/* Stage 1: detector passes + NMS → boxes (malloc'd, descending score). */
+of_status	of_pipeline_detect(const of_models *m, const of_image *img,
+							   const of_pipeline_options *o, of_detection **dets, int *n,
+							   of_error *err);
+
+/* Stage 2: landmarks of one detection; fills box, score, landmark_crop, landmarks. */
+of_status	of_pipeline_landmarks(const of_models *m, const of_image *img,
+								  const of_detection *det, of_face *face, of_error *err);
+
+/*
+ * Stage 3: the 150x150 recognition input for face (from its landmarks) in
+ * mode; fills recognition_crop / align / align_mode / descriptor_valid.
+ * When descriptor_valid comes back 0, input is untouched and the descriptor
+ * must be zeros (face-api's behaviour for an empty crop).
+ */
+of_status	of_pipeline_align(const of_image *img, of_face *face, of_align_mode mode,
+							  float *input, of_error *err);
+
+/* Stage 4: descriptor from the aligned input (or zeros when not valid). */
+of_status	of_pipeline_describe(const of_models *m, of_face *face, const float *input,
+								 of_error *err);
+
+/*
+ * The aligned face as an RGB8 size x size image (for display): in face-api
+ * mode the recognition crop padded to a square and resized like the network
+ * input; in similarity mode the warp.
+ */
+of_status	of_pipeline_chip(const of_image *img, const of_face *face, int size,
+							 of_image *chip, of_error *err);
+
+/*
+ * Index of the most prominent face, -1 when n == 0: the largest detection box
+ * area (w*h), weighted by the score so that a big, doubtful box does not beat a
+ * clear face of similar size: argmax of w*h*score; ties → the earlier face.
+ */
+int			of_most_prominent_face(const of_face *faces, int n);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * Reading the compact expected data of test/fixtures/pipeline/ (made by its
+ * extract.py): tab-separated lines whose first field names the record, and
+ * raw little-endian float32 files.
+ */
+#ifndef OF_FIXTURE_TSV_H
+#define OF_FIXTURE_TSV_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TSV_MAX_FIELDS 200
+
+typedef struct tsv_line
+{
+	int			n;
+	char	   *f[TSV_MAX_FIELDS];
+} tsv_line;
+
+/* Read a whole file into a NUL-terminated malloc'd buffer; NULL on failure. */
+static inline char *
+fixture_slurp(const char *path, size_t *len)
+{
+	FILE	   *fp = fopen(path, "rb");
+	char	   *buf = NULL;
+	long		sz;
+
+	if (fp == NULL)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (sz = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0)
+	{
+		buf = malloc((size_t) sz + 1);
+		if (buf && fread(buf, 1, (size_t) sz, fp) != (size_t) sz)
+		{
+			free(buf);
+			buf = NULL;
+		}
+		if (buf)
+		{
+			buf[sz] = 0;
+			if (len)
+				*len = (size_t) sz;
+		}
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* Split the buffer in place into lines of fields; returns the number of lines. */
+static inline int
+tsv_parse(char *buf, tsv_line *lines, int maxlines)
+{
+	int			nl = 0;
+	char	   *p = buf;
+
+	while (*p && nl < maxlines)
+	{
+		char	   *end = strchr(p, '\n');
+		tsv_line   *l = &lines[nl];
+
+		if (end)
+			*end = 0;
+		l->n = 0;
+		for (char *q = p;;)
+		{
+			char	   *tab = strchr(q, '\t');
+
+			if (l->n < TSV_MAX_FIELDS)
+				l->f[l->n++] = q;
+			if (!tab)
+				break;
+			*tab = 0;
+			q = tab + 1;
+		}
+		if (*p)
+			nl++;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return nl;
+}
+
+/* Load count float32 values; returns a malloc'd array or NULL. */
+static inline float *
+fixture_f32(const char *path, size_t count)
+{
+	size_t		len = 0;
+	char	   *buf = fixture_slurp(path, &len);
+
+	if (buf == NULL || len != count * sizeof(float))
+	{
+		free(buf);
+		return NULL;
+	}
+	return (float *) buf;
+}
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * The whole flow in face-api mode on the six demo photos against the
+ * reference run (test/fixtures/pipeline/sampleN.tsv): same faces in the same
+ * order, identical integer crops, boxes and landmarks within 1e-2 px,
+ * descriptors within 1e-4 euclidean.  Then the default (similarity) mode:
+ * same people found, eyes level in the aligned chips, chips render.
+ *
+ * Needs the converted model: $OPENFACE_MODEL_DIR/openface.ofm (default models/).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture_tsv.h"
+#include "pipeline.h"
+#include "unit.h"
+
+#define DIR "test/fixtures/pipeline/"
+
+typedef struct ref_face
+{
+	double		score,
+				box[4];
+	int			lc[4],
+				rc[4];
+	double		pts[136];
+	double		desc[128];
+} ref_face;
+
+static int
+load_ref(int s, ref_face *faces, int max, int *W, int *H)
+{
+	char		path[256];
+	char	   *text;
+	static tsv_line lines[64];
+	int			nl,
+				n = -1;
+
+	snprintf(path, sizeof(path), DIR "sample%d.tsv", s);
+	text = fixture_slurp(path, NULL);
+	if (text == NULL)
+		return -1;
+	nl = tsv_parse(text, lines, 64);
+	for (int i = 0; i < nl; i++)
+	{
+		tsv_line   *l = &lines[i];
+
+		if (strcmp(l->f[0], "image") == 0)
+		{
+			*W = atoi(l->f[2]);
+			*H = atoi(l->f[3]);
+		}
+		else if (strcmp(l->f[0], "face") == 0 && n + 1 < max)
+		{
+			n++;
+			faces[n].score = strtod(l->f[1], NULL);
+			for (int k = 0; k < 4; k++)
+				faces[n].box[k] = strtod(l->f[2 + k], NULL);
+		}
+		else if (n >= 0 && strcmp(l->f[0], "landmark_crop") == 0)
+			for (int k = 0; k < 4; k++)
+				faces[n].lc[k] = atoi(l->f[1 + k]);
+		else if (n >= 0 && strcmp(l->f[0], "recognition_crop") == 0)
+			for (int k = 0; k < 4; k++)
+				faces[n].rc[k] = atoi(l->f[1 + k]);
+		else if (n >= 0 && strcmp(l->f[0], "landmarks") == 0 && l->n == 137)
+			for (int k = 0; k < 136; k++)
+				faces[n].pts[k] = strtod(l->f[1 + k], NULL);
+		else if (n >= 0 && strcmp(l->f[0], "descriptor") == 0 && l->n == 129)
+			for (int k = 0; k < 128; k++)
+				faces[n].desc[k] = strtod(l->f[1 + k], NULL);
+	}
+	free(text);
+	return n + 1;
+}
+
+static int
+load_image(int s, of_image *img)
+{
+	char		path[256];
+	size_t		len = 0;
+	char	   *data;
+	of_error	err;
+	of_status	st;
+
+	snprintf(path, sizeof(path), "test/fixtures/images/sample%d.jpg", s);
+	data = fixture_slurp(path, &len);
+	if (data == NULL)
+		return -1;
+	st = of_image_decode(data, len, NULL, img, &err);
+	free(data);
+	return st == OF_OK ? 0 : -1;
+}
+
+static int
+rect_eq(of_rect r, const int *w)
+{
+	return r.x == w[0] && r.y == w[1] && r.w == w[2] && r.h == w[3];
+}
+
+static double
+dist(const float *a, const double *b)
+{
+	double		s = 0;
+
+	for (int k = 0; k < 128; k++)
+		s += (a[k] - b[k]) * (a[k] - b[k]);
+	return sqrt(s);
+}
+
+static void
+check_sample(const of_models *m, int s)
+{
+	static ref_face ref[16];
+	int			W = 0,
+				H = 0,
+				nref = load_ref(s, ref, 16, &W, &H),
+				n = 0;
+	of_image	img;
+	of_face    *faces = NULL;
+	of_pipeline_options o;
+	of_error	err;
+	double		dbox = 0,
+				dpts = 0,
+				ddesc = 0,
+				dscore = 0;
+	int			crops_ok = 1;
+
+	if (!ok(nref > 0 && load_image(s, &img) == 0 && img.width == W && img.height == H,
+			"sample%d: reference and image loaded", s))
+		return;
+
+	of_pipeline_options_faceapi(&o);
+	ok(of_pipeline_run(m, &img, &o, &faces, &n, &err) == OF_OK, "sample%d: face-api flow runs", s);
+	ok(n == nref, "sample%d: %d faces (reference %d)", s, n, nref);
+	for (int i = 0; i < n && i < nref; i++)
+	{
+		const of_face *f = &faces[i];
+		const ref_face *r = &ref[i];
+
+		if (!rect_eq(f->landmark_crop, r->lc) || !rect_eq(f->recognition_crop, r->rc))
+		{
+			crops_ok = 0;
+			unit_diag("sample%d face %d: crops %d,%d %dx%d / %d,%d %dx%d", s, i,
+					  f->landmark_crop.x, f->landmark_crop.y, f->landmark_crop.w, f->landmark_crop.h,
+					  f->recognition_crop.x, f->recognition_crop.y, f->recognition_crop.w,
+					  f->recognition_crop.h);
+		}
+		dscore = fmax(dscore, fabs(f->score - r->score));
+		dbox = fmax(dbox, fmax(fmax(fabs(f->x - r->box[0]), fabs(f->y - r->box[1])),
+							   fmax(fabs(f->w - r->box[2]), fabs(f->h - r->box[3]))));
+		for (int k = 0; k < 136; k++)
+			dpts = fmax(dpts, fabs(f->landmarks[k] - r->pts[k]));
+		ddesc = fmax(ddesc, dist(f->descriptor, r->desc));
+	}
+	ok(crops_ok, "sample%d: landmark and recognition crops identical", s);
+	ok(dscore < 1e-4, "sample%d: scores within 1e-4 (max diff %.2g)", s, dscore);
+	ok(dbox < 1e-2, "sample%d: boxes within 1e-2 px (max diff %.2g)", s, dbox);
+	ok(dpts < 1e-2, "sample%d: landmarks within 1e-2 px (max diff %.2g)", s, dpts);
+	ok(ddesc < 1e-4, "sample%d: descriptors within 1e-4 euclidean (max %.2g)", s, ddesc);
+	free(faces);
+
+	/* default mode: the same faces first (extra passes may add more), similar descriptors */
+	of_pipeline_options_init(&o);
+	faces = NULL;
+	ok(of_pipeline_run(m, &img, &o, &faces, &n, &err) == OF_OK, "sample%d: default flow runs", s);
+	{
+		int			matched = 0,
+					level = 1,
+					norms = 1;
+
+		for (int i = 0; i < nref; i++)
+			for (int j = 0; j < n; j++)
+				if (fabs(faces[j].x - ref[i].box[0]) < 0.2 * ref[i].box[2] &&
+					fabs(faces[j].y - ref[i].box[1]) < 0.2 * ref[i].box[3])
+				{
+					matched++;
+					break;
+				}
+		ok(matched == nref, "sample%d: default flow finds the %d reference faces", s, nref);
+		for (int j = 0; j < n; j++)
+		{
+			const of_similarity *t = &faces[j].align;
+			double		det = t->a * t->a + t->b * t->b;
+			double		e[2][2] = {{0, 0}, {0, 0}};
+			double		norm = 0;
+
+			/* eye centres mapped into the chip (inverse of chip → image) */
+			for (int k = 0; k < 12; k++)
+			{
+				double		x = faces[j].landmarks[2 * (36 + k)] - t->tx,
+							y = faces[j].landmarks[2 * (36 + k) + 1] - t->ty;
+
+				e[k / 6][0] += (t->a * x + t->b * y) / det / 6;
+				e[k / 6][1] += (-t->b * x + t->a * y) / det / 6;
+			}
+			if (!(fabs(e[0][1] - e[1][1]) < 3 && e[1][0] - e[0][0] > 30))
+			{
+				level = 0;
+				unit_diag("face %d: eyes at (%.1f,%.1f) (%.1f,%.1f)", j, e[0][0], e[0][1], e[1][0], e[1][1]);
+			}
+			for (int k = 0; k < 128; k++)
+				norm += (double) faces[j].descriptor[k] * faces[j].descriptor[k];
+			if (!faces[j].descriptor_valid || sqrt(norm) < 1.1 || sqrt(norm) > 1.9)
+				norms = 0;
+		}
+		ok(level, "sample%d: aligned chips have level eyes, left eye left", s);
+		ok(norms, "sample%d: aligned descriptors valid with face-like norms", s);
+	}
+	if (n > 0)
+	{
+		of_image	chip;
+		int			best = of_most_prominent_face(faces, n);
+
+		ok(best >= 0 && of_pipeline_chip(&img, &faces[best], 150, &chip, &err) == OF_OK &&
+		   chip.width == 150 && chip.height == 150, "sample%d: aligned chip", s);
+		of_image_free(&chip);
+	}
+	free(faces);
+	of_image_free(&img);
+}
+
+static void
+check_prominent(void)
+{
+	of_face		f[3];
+
+	memset(f, 0, sizeof(f));
+	f[0].w = f[0].h = 100;
+	f[0].score = 0.6;
+	f[1].w = f[1].h = 120;
+	f[1].score = 0.55;
+	f[2].w = f[2].h = 50;
+	f[2].score = 0.99;
+	ok(of_most_prominent_face(f, 3) == 1, "most prominent: largest area x score");
+	ok(of_most_prominent_face(f, 0) == -1, "most prominent: none");
+}
+
+int
+main(void)
+{
+	const char *dir = getenv("OPENFACE_MODEL_DIR");
+	char		path[512];
+	of_models  *m = NULL;
+	of_error	err;
+
+	snprintf(path, sizeof(path), "%s/openface.ofm", dir && *dir ? dir : "models");
+	if (!ok(of_models_open(path, &m, &err) == OF_OK, "open %s", path))
+	{
+		unit_diag("%s (make models)", err.msg);
+		return unit_done();
+	}
+	for (int s = 1; s <= 6; s++)
+		check_sample(m, s);
+	check_prominent();
+	of_models_close(m);
+	return unit_done();
+}
