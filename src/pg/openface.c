@@ -1,16 +1,187 @@
 /*
- * openface: module entry point.  Feature files register their own GUCs
- * through the *_init functions called here.
+ * openface: module entry point, openface.* settings, the per-backend model
+ * cache and the mapping of core errors onto SQLSTATEs.
  */
 #include "postgres.h"
 
+#include <limits.h>
+
+#include <cblas.h>
+
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "openface.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
+/* OpenBLAS 0.3 exports this; cblas.h does not always declare it. */
+extern void openblas_set_num_threads(int num_threads);
+
+typedef enum
+{
+	MODE_DEFAULT,
+	MODE_FACEAPI
+} pipeline_mode;
+
+static const struct config_enum_entry mode_options[] = {
+	{"default", MODE_DEFAULT, false},
+	{"faceapi", MODE_FACEAPI, false},
+	{NULL, 0, false}
+};
+
+static char *model_path;
+static int	mode = MODE_DEFAULT;
+static int	detector_input_size = 416;
+static double min_score = 0.5;
+static int	blas_threads = 1;
+int			openface_max_image_pixels = 50000000;
+
+static of_models *models;
+static char *models_path;		/* path models was opened from */
+
+static bool
+check_input_size(int *newval, void **extra, GucSource source)
+{
+	if (*newval % 32 != 0)
+	{
+		GUC_check_errdetail("openface.detector_input_size must be a multiple of 32.");
+		return false;
+	}
+	return true;
+}
+
+static void
+assign_threads(int newval, void *extra)
+{
+	openblas_set_num_threads(newval);
+}
+
+/* Core polls this between layers; the caller then raises the interrupt. */
+static int
+interrupt_pending(void)
+{
+	return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
+
 void
 _PG_init(void)
 {
+	DefineCustomStringVariable("openface.model_path",
+							   "Converted model file used by face_embed and friends.",
+							   "Empty means SHAREDIR/openface/openface.ofm, installed by make install.",
+							   &model_path, "", PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("openface.mode",
+							 "Pipeline: \"default\" (measured best) or \"faceapi\" (reproduces face-api 1.7.15).",
+							 NULL, &mode, MODE_DEFAULT, mode_options, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("openface.detector_input_size",
+							"Input size of the face detector (a multiple of 32).",
+							"Smaller finds large faces faster; larger finds small faces.",
+							&detector_input_size, 416, 32, 1024, PGC_USERSET, 0,
+							check_input_size, NULL, NULL);
+	DefineCustomRealVariable("openface.min_score",
+							 "Detections with a score at or below this are dropped.",
+							 NULL, &min_score, 0.5, 0.0, 1.0, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("openface.max_image_pixels",
+							"Largest image (width x height) that will be decoded.",
+							"Checked from the image header, before any pixel memory is allocated.",
+							&openface_max_image_pixels, 50000000, 1, INT_MAX, PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("openface.threads",
+							"OpenBLAS threads per backend for the networks.",
+							"Parallel query already uses one process per core: keep 1 unless a single query must be faster.",
+							&blas_threads, 1, 1, 64, PGC_USERSET, 0, NULL, assign_threads, NULL);
+	MarkGUCPrefixReserved("openface");
+	openblas_set_num_threads(blas_threads);
+	of_set_cancel_hook(interrupt_pending);
+}
+
+static char *
+resolved_model_path(void)
+{
+	char		share[MAXPGPATH];
+
+	if (model_path && model_path[0])
+		return pstrdup(model_path);
+	get_share_path(my_exec_path, share);
+	return psprintf("%s/openface/openface.ofm", share);
+}
+
+const of_models *
+openface_models(void)
+{
+	char	   *path = resolved_model_path();
+	of_error	err = {0};
+	of_models  *m;
+
+	if (models && strcmp(path, models_path) == 0)
+	{
+		pfree(path);
+		return models;
+	}
+	if (of_models_open(path, &m, &err) != OF_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("could not load the openface models from \"%s\": %s", path, err.msg),
+				 errhint("Run \"make install\" in the openface source tree, or point openface.model_path at a converted model file.")));
+	if (models)
+		of_models_close(models);
+	models = m;
+	if (models_path)
+		pfree(models_path);
+	models_path = MemoryContextStrdup(TopMemoryContext, path);
+	pfree(path);
+	return models;
+}
+
+void
+openface_pipeline_options(of_pipeline_options *o)
+{
+	if (mode == MODE_FACEAPI)
+		of_pipeline_options_faceapi(o);
+	else
+		of_pipeline_options_init(o);
+	o->input_size = detector_input_size;
+	o->min_score = min_score;
+}
+
+void
+openface_report(const of_error *err, const char *what, const char *hint)
+{
+	int			code;
+
+	switch (err->code)
+	{
+		case OF_ECANCELED:
+			CHECK_FOR_INTERRUPTS();
+			code = ERRCODE_QUERY_CANCELED;
+			break;
+		case OF_ENOMEM:
+			code = ERRCODE_OUT_OF_MEMORY;
+			break;
+		case OF_EFORMAT:
+			code = ERRCODE_FEATURE_NOT_SUPPORTED;
+			break;
+		case OF_ECORRUPT:
+			code = ERRCODE_DATA_EXCEPTION;
+			break;
+		case OF_ELIMIT:
+			code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+			break;
+		case OF_EIO:
+			code = ERRCODE_UNDEFINED_FILE;
+			break;
+		default:
+			code = ERRCODE_INVALID_PARAMETER_VALUE;
+			break;
+	}
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("%s: %s", what, err->msg),
+			 hint ? errhint("%s", hint) : 0));
 }

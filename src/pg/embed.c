@@ -1,0 +1,214 @@
+/*
+ * Photos to faces in SQL: face_embed, face_embed_all, face_detect, face_chip.
+ *
+ * Core allocates with malloc.  Everything it hands back is owned by a
+ * photo_faces struct whose cleanup is registered on the calling memory
+ * context, so an ERROR anywhere (a palloc failure, a cancel) still frees it
+ * when PostgreSQL resets that context.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/geo_decls.h"
+
+#include "embedding.h"
+#include "image.h"
+#include "openface.h"
+
+typedef struct photo_faces
+{
+	of_image	img;
+	of_face    *faces;
+	int			n;
+	MemoryContextCallback cb;
+} photo_faces;
+
+static void
+photo_faces_release(void *arg)
+{
+	photo_faces *p = arg;
+
+	of_image_free(&p->img);
+	free(p->faces);
+	p->faces = NULL;
+	p->n = 0;
+}
+
+static const char *
+image_hint(of_status code)
+{
+	switch (code)
+	{
+		case OF_ELIMIT:
+			return "Raise openface.max_image_pixels to accept larger images.";
+		case OF_EFORMAT:
+			return "openface reads JPEG and PNG images.";
+		case OF_ECORRUPT:
+			return "The image data is truncated or damaged.";
+		default:
+			return NULL;
+	}
+}
+
+/* Decode the photo and run the pipeline on it. */
+static photo_faces *
+photo_faces_compute(bytea *photo)
+{
+	photo_faces *p = palloc0(sizeof(photo_faces));
+	const of_models *m = openface_models();
+	of_decode_opts dopts = {0};
+	of_pipeline_options popts;
+	of_error	err = {0};
+
+	p->cb.func = photo_faces_release;
+	p->cb.arg = p;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &p->cb);
+
+	dopts.max_pixels = (size_t) openface_max_image_pixels;
+	if (of_image_decode(VARDATA_ANY(photo), VARSIZE_ANY_EXHDR(photo), &dopts, &p->img, &err) != OF_OK)
+		openface_report(&err, "could not decode image", image_hint(err.code));
+	openface_pipeline_options(&popts);
+	if (of_pipeline_run(m, &p->img, &popts, &p->faces, &p->n, &err) != OF_OK)
+		openface_report(&err, "face pipeline failed", NULL);
+	return p;
+}
+
+static Datum
+face_box(const of_face *f)
+{
+	Datum		d[4];
+
+	d[0] = Int32GetDatum((int32) rint(f->x));
+	d[1] = Int32GetDatum((int32) rint(f->y));
+	d[2] = Int32GetDatum((int32) rint(f->w));
+	d[3] = Int32GetDatum((int32) rint(f->h));
+	return PointerGetDatum(construct_array(d, 4, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+static Datum
+face_landmarks(const of_face *f)
+{
+	Datum		d[68];
+
+	for (int i = 0; i < 68; i++)
+	{
+		Point	   *pt = palloc(sizeof(Point));
+
+		pt->x = f->landmarks[2 * i];
+		pt->y = f->landmarks[2 * i + 1];
+		d[i] = PointPGetDatum(pt);
+	}
+	return PointerGetDatum(construct_array(d, 68, POINTOID, sizeof(Point), false, TYPALIGN_DOUBLE));
+}
+
+FaceEmbedding *
+openface_embed_photo(bytea *photo)
+{
+	photo_faces *p = photo_faces_compute(photo);
+	int			best = of_most_prominent_face(p->faces, p->n);
+	FaceEmbedding *e = NULL;
+
+	if (best >= 0 && p->faces[best].descriptor_valid)
+		e = face_embedding_from_floats(p->faces[best].descriptor, FACE_EMBEDDING_DIM, "descriptor");
+	photo_faces_release(p);
+	return e;
+}
+
+/* face_embed(image bytea) → the most prominent face's descriptor, or NULL. */
+PG_FUNCTION_INFO_V1(face_embed);
+Datum
+face_embed(PG_FUNCTION_ARGS)
+{
+	FaceEmbedding *e = openface_embed_photo(PG_GETARG_BYTEA_PP(0));
+
+	if (e == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FACE_EMBEDDING(e);
+}
+
+/*
+ * face_embed_all / face_detect: one row per face, numbered from 1 in
+ * detection order (descending score).
+ */
+static Datum
+faces_srf(FunctionCallInfo fcinfo, bool with_embedding)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	photo_faces *p;
+
+	InitMaterializedSRF(fcinfo, 0);
+	p = photo_faces_compute(PG_GETARG_BYTEA_PP(0));
+	for (int i = 0; i < p->n; i++)
+	{
+		const of_face *f = &p->faces[i];
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = face_box(f);
+		values[2] = Float4GetDatum((float4) f->score);
+		if (!with_embedding)
+			values[3] = face_landmarks(f);
+		else if (f->descriptor_valid)
+			values[3] = PointerGetDatum(face_embedding_from_floats(f->descriptor, FACE_EMBEDDING_DIM,
+																   "descriptor"));
+		else
+			nulls[3] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	photo_faces_release(p);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(face_embed_all);
+Datum
+face_embed_all(PG_FUNCTION_ARGS)
+{
+	return faces_srf(fcinfo, true);
+}
+
+PG_FUNCTION_INFO_V1(face_detect);
+Datum
+face_detect(PG_FUNCTION_ARGS)
+{
+	return faces_srf(fcinfo, false);
+}
+
+/* face_chip(image bytea, face int) → the aligned face as PNG, NULL if no such face. */
+PG_FUNCTION_INFO_V1(face_chip);
+Datum
+face_chip(PG_FUNCTION_ARGS)
+{
+	int			which = PG_GETARG_INT32(1);
+	photo_faces *p = photo_faces_compute(PG_GETARG_BYTEA_PP(0));
+	of_image	chip = {0};
+	unsigned char *png = NULL;
+	size_t		len = 0;
+	of_error	err = {0};
+	of_status	st;
+	bytea	   *result;
+
+	if (which < 1 || which > p->n)
+	{
+		photo_faces_release(p);
+		PG_RETURN_NULL();
+	}
+	st = of_pipeline_chip(&p->img, &p->faces[which - 1], OF_RECOGNIZER_INPUT, &chip, &err);
+	if (st == OF_OK)
+		st = of_image_encode_png(&chip, &png, &len, &err);
+	of_image_free(&chip);
+	photo_faces_release(p);
+	if (st != OF_OK)
+	{
+		free(png);
+		openface_report(&err, "could not make the face chip", NULL);
+	}
+	result = palloc(VARHDRSZ + len);
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), png, len);
+	free(png);
+	PG_RETURN_BYTEA_P(result);
+}
