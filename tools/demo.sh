@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command: install what is needed, build and install
 # openface, start a throwaway cluster (Unix socket only, under /tmp), and run
-# the demo: nearest faces by <->.  Re-runnable; leaves no server behind.
+# the demo (tools/demo.sql): embed labelled photos, name the faces of a group
+# photo by nearest face and by SVM.  Re-runnable; leaves no server behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +18,8 @@ trap 'runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -m fast stop >/dev/n
 runuser -u postgres -- "$pgbin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
 runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-p $port -k $dir -c listen_addresses=''" start >/dev/null
-psql -X -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -f tools/demo.sql
+# The server reads the photos itself: give it a copy it may read.
+mkdir -p "$dir/photos"
+cp -r test/fixtures/people test/fixtures/photos "$dir/photos/"
+chmod -R a+rX "$dir/photos"
+psql -X -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -v dir="$dir/photos" -f tools/demo.sql

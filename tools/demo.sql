@@ -1,30 +1,38 @@
--- openface demo: 5,000 face-like embeddings (625 identities x 8 photos each,
--- unit vectors, same-identity distances about 0.3-0.5, different about 1.0-1.2)
--- and a nearest-face query.
+-- openface demo: photos in, names out.
+--   1. 40 labelled face photos (8 people) go into a table; a trigger embeds them.
+--   2. Every face of a group photo is matched to its nearest labelled face.
+--   3. A per-table SVM is trained on the same rows and names the faces too.
+-- :dir is the folder of photos (tools/demo.sh passes a copy the server can read).
 \pset footer off
+\set ON_ERROR_STOP 1
 CREATE EXTENSION openface;
-SELECT setseed(0.2026);
-CREATE TABLE faces (id serial PRIMARY KEY, person int, embedding face_embedding);
 
--- Gaussian coordinates by Box-Muller: random centres on the sphere, then
--- samples scattered around them and normalised back onto the sphere.
-CREATE TEMP TABLE centre AS
-SELECT p, l2_normalize(face_embedding(array(
-           SELECT (sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))::real
-           FROM generate_series(1, 128) WHERE p > 0))) AS c
-FROM generate_series(1, 625) p;
-INSERT INTO faces (person, embedding)
-SELECT p, l2_normalize(face_embedding(array(
-           SELECT (x + 0.03 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))::real
-           FROM unnest(c::real[]) x WHERE s > 0)))
-FROM centre, generate_series(1, 8) s;
+CREATE TABLE photos (id serial PRIMARY KEY, person text, file text, photo bytea, embedding face_embedding);
+CREATE TRIGGER embed BEFORE INSERT OR UPDATE ON photos
+    FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding');
 
 \echo
-\echo 5,000 faces of 625 people. The query is a new photo of person 42:
-SELECT l2_normalize(face_embedding(array(
-           SELECT (x + 0.03 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))::real
-           FROM unnest(c::real[]) x))) AS q
-FROM centre WHERE p = 42 \gset
+\echo == 40 labelled photos, embedded by the trigger on INSERT
+\timing on
+INSERT INTO photos (person, file, photo)
+SELECT split_part(f, '__', 1), f, pg_read_binary_file(:'dir' || '/people/' || f)
+FROM pg_ls_dir(:'dir' || '/people') f ORDER BY f;
+\timing off
+SELECT person, count(*) AS photos, count(embedding) AS embedded FROM photos GROUP BY person ORDER BY person;
 
-SELECT id, person, round((embedding <-> :'q')::numeric, 4) AS distance
-FROM faces ORDER BY embedding <-> :'q' LIMIT 10;
+\echo
+\echo == Who is in group photo bbt4.jpg? (left to right: back row Mayim_Bialik, Kunal_Nayyar,
+\echo == Melissa_Rauch; front row Johnny_Galecki, Kaley_Cuoco, Jim_Parsons)
+SELECT g.face, g.box AS "box {x,y,w,h}", round(g.score::numeric, 2) AS score,
+       n.person AS nearest, round(n.distance::numeric, 3) AS distance
+FROM face_embed_all(pg_read_binary_file(:'dir' || '/photos/bbt4.jpg')) g,
+     LATERAL (SELECT person, embedding <-> g.embedding AS distance
+              FROM photos ORDER BY embedding <-> g.embedding LIMIT 1) n
+ORDER BY g.box[2] > 150, g.box[1];
+
+\echo
+\echo == The same faces named by an SVM trained on the table (NULL = a stranger)
+SELECT classes, samples FROM face_svm_train('photos', 'person', 'embedding');
+SELECT g.face, face_svm_predict('photos', g.embedding) AS svm_says
+FROM face_embed_all(pg_read_binary_file(:'dir' || '/photos/bbt4.jpg')) g
+ORDER BY g.box[2] > 150, g.box[1];
