@@ -15,6 +15,8 @@ SELECT name, embedding = face_embed(photo) AS same_as_face_embed FROM photos;
 -- multi-row INSERT, including a photo without a face (NULL by default) and a NULL photo
 INSERT INTO photos (name, photo) SELECT name, img FROM files WHERE name IN ('sample1', 'sample3', 'noface');
 INSERT INTO photos (name, photo) VALUES ('nothing', NULL);
+-- an INSERT without a photo keeps the embedding it brings
+INSERT INTO photos (name, embedding) VALUES ('given', array_fill(1, ARRAY[128])::face_embedding);
 SELECT name, embedding IS NOT NULL AS embedded FROM photos ORDER BY id;
 
 -- UPDATE of another column does not recompute: a marker embedding survives
@@ -25,6 +27,9 @@ SELECT name, l2_norm(embedding) AS norm, note FROM photos WHERE name = 'sample1'
 UPDATE photos SET photo = (SELECT img FROM files WHERE name = 'sample2') WHERE name = 'sample1';
 SELECT name, embedding = (SELECT embedding FROM photos WHERE name = 'sample2') AS recomputed
 FROM photos WHERE name = 'sample1';
+-- UPDATE of the image to NULL clears the embedding derived from it
+UPDATE photos SET photo = NULL WHERE name = 'sample3';
+SELECT name, embedding IS NULL AS cleared FROM photos WHERE name = 'sample3';
 
 -- COPY of many photos goes through the trigger too
 CREATE TEMP TABLE staging (name text, photo bytea);

@@ -5,7 +5,8 @@
  *       BEFORE INSERT OR UPDATE FOR EACH ROW: fills embedding_column with
  *       face_embed(image_column).  on_no_face: 'null' (default) stores NULL,
  *       'error' raises an ERROR, 'skip' drops the row.  An UPDATE recomputes
- *       only when the image changed.
+ *       only when the image changed (to NULL: the embedding becomes NULL); an
+ *       INSERT without an image keeps the embedding it was given.
  *   face_extract_trigger(image_column, target_table [, key_column])
  *       AFTER INSERT FOR EACH ROW: one row per detected face in target_table,
  *       whose columns are (source, face, box, score, embedding); source gets
@@ -128,6 +129,9 @@ face_embed_trigger(PG_FUNCTION_ARGS)
 			return PointerGetDatum(tuple);
 	}
 
+	/* No photo on INSERT: keep whatever embedding the row was given. */
+	if (isnull && TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		return PointerGetDatum(tuple);
 	if (!isnull)
 	{
 		e = openface_embed_photo(DatumGetByteaPP(img));
