@@ -68,7 +68,7 @@ install-models: $(MODEL_FILE)
 .PHONY: install-models
 
 # ---------------------------------------------------------------- tools
-CLI_CFLAGS  = -std=c11 -O2 -g -Wall -Wextra $(if $(WERROR),-Werror) -Isrc/core
+CLI_CFLAGS  = -std=c11 -O2 -g -Wall -Wextra $(if $(WERROR),-Werror) -Isrc/core -Itest
 
 build/%: src/cli/%.c $(CORE_OBJS)
 	@mkdir -p build

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "cluster.h"
+#include "facelike.h"
 #include "distance.h"
 
 #define DIM 128
@@ -33,75 +34,27 @@
 
 static uint64_t rng_state = 2024;
 
-static uint64_t
-rng_next(void)
-{
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double
-rng_gauss(void)
-{
-	double		u1 = ((rng_next() >> 11) + 1.0) / 9007199254740993.0;
-	double		u2 = (rng_next() >> 11) / 9007199254740992.0;
-
-	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
-static void
-normalise(float *v)
-{
-	double		s = 0;
-
-	for (int j = 0; j < DIM; j++)
-		s += (double) v[j] * v[j];
-	for (int j = 0; j < DIM; j++)
-		v[j] = (float) (v[j] / sqrt(s));
-}
-
 static float *
 make_faces(size_t n, int *truth)
 {
 	size_t		nid = n / PER;
 	float	   *x = malloc(sizeof(float) * DIM * n);
 	float	   *c = malloc(sizeof(float) * DIM * nid);
-	float		common[DIM];
 
-	for (int j = 0; j < DIM; j++)
-		common[j] = (float) rng_gauss();
-	normalise(common);
-	for (size_t i = 0; i < nid; i++)
-	{
-		float	   *ci = c + i * DIM;
-
-		for (int j = 0; j < DIM; j++)
-			ci[j] = (float) rng_gauss();
-		normalise(ci);
-		for (int j = 0; j < DIM; j++)
-			ci[j] += 0.92f * common[j];
-		normalise(ci);
-	}
+	facelike_centres(&rng_state, c, nid);
 	/* rows in random identity order, as a table would hold them */
 	for (size_t r = 0; r < n; r++)
 		truth[r] = (int) (r % nid);
 	for (size_t r = n - 1; r > 0; r--)
 	{
-		size_t		j = rng_next() % (r + 1);
+		size_t		j = facelike_next(&rng_state) % (r + 1);
 		int			t = truth[r];
 
 		truth[r] = truth[j];
 		truth[j] = t;
 	}
 	for (size_t r = 0; r < n; r++)
-	{
-		for (int j = 0; j < DIM; j++)
-			x[r * DIM + j] = c[(size_t) truth[r] * DIM + j] + 0.027f * (float) rng_gauss();
-		normalise(x + r * DIM);
-	}
+		facelike_sample(&rng_state, c + (size_t) truth[r] * DIM, FACELIKE_NOISE, x + r * DIM);
 	free(c);
 	return x;
 }

@@ -27,75 +27,29 @@
 #include <time.h>
 
 #include "distance.h"
+#include "facelike.h"
 #include "svm.h"
 
 #define DIM 128
 
 static uint64_t rng_state;
 
-static uint64_t
-rng_next(void)
-{
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double
-rng_gauss(void)
-{
-	double		u1 = ((rng_next() >> 11) + 1.0) / 9007199254740993.0;
-	double		u2 = (rng_next() >> 11) / 9007199254740992.0;
-
-	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
-static void
-normalise(float *v)
-{
-	double		s = 0;
-
-	for (int j = 0; j < DIM; j++)
-		s += (double) v[j] * v[j];
-	s = sqrt(s);
-	for (int j = 0; j < DIM; j++)
-		v[j] = (float) (v[j] / s);
-}
-
 /* nid identity centres sharing a common direction (cosine ~0.46) */
 static float *
 make_centres(int nid)
 {
 	float	   *c = malloc(sizeof(float) * DIM * (size_t) nid);
-	float		common[DIM];
 
-	for (int j = 0; j < DIM; j++)
-		common[j] = (float) rng_gauss();
-	normalise(common);
-	for (int i = 0; i < nid; i++)
-	{
-		float		g[DIM];
-
-		for (int j = 0; j < DIM; j++)
-			g[j] = (float) rng_gauss();
-		normalise(g);
-		for (int j = 0; j < DIM; j++)
-			c[(size_t) i * DIM + j] = 0.92f * common[j] + g[j];
-		normalise(c + (size_t) i * DIM);
-	}
+	facelike_centres(&rng_state, c, (size_t) nid);
 	return c;
 }
 
-static float noise = 0.027f;
+static float noise = FACELIKE_NOISE;
 
 static void
 make_sample(const float *centre, float *out)
 {
-	for (int j = 0; j < DIM; j++)
-		out[j] = centre[j] + noise * (float) rng_gauss();
-	normalise(out);
+	facelike_sample(&rng_state, centre, noise, out);
 }
 
 static double

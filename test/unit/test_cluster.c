@@ -10,69 +10,26 @@
 
 #include "cluster.h"
 #include "distance.h"
+#include "facelike.h"
 #include "unit.h"
 
 #define DIM 128
 
 static uint64_t rng_state = 777;
 
-static uint64_t
-rng_next(void)
-{
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double
-rng_gauss(void)
-{
-	double		u1 = ((rng_next() >> 11) + 1.0) / 9007199254740993.0;
-	double		u2 = (rng_next() >> 11) / 9007199254740992.0;
-
-	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
-static void
-normalise(float *v, int dim)
-{
-	double		s = 0;
-
-	for (int j = 0; j < dim; j++)
-		s += (double) v[j] * v[j];
-	for (int j = 0; j < dim; j++)
-		v[j] = (float) (v[j] / sqrt(s));
-}
-
-/* nid identities x per samples, face-like (see bench/cluster_bench.c) */
+/* nid identities x per samples, face-like; truth[r] = identity of row r */
 static float *
 make_faces(int nid, int per, int *truth)
 {
 	float	   *x = malloc(sizeof(float) * DIM * nid * per);
 	float	   *c = malloc(sizeof(float) * DIM * nid);
-	float		common[DIM];
 
-	for (int j = 0; j < DIM; j++)
-		common[j] = (float) rng_gauss();
-	normalise(common, DIM);
-	for (int i = 0; i < nid; i++)
-	{
-		for (int j = 0; j < DIM; j++)
-			c[i * DIM + j] = (float) rng_gauss();
-		normalise(c + i * DIM, DIM);
-		for (int j = 0; j < DIM; j++)
-			c[i * DIM + j] += 0.92f * common[j];
-		normalise(c + i * DIM, DIM);
-	}
+	facelike_centres(&rng_state, c, (size_t) nid);
 	for (int r = 0; r < nid * per; r++)
 	{
 		int			id = r % nid;
 
-		for (int j = 0; j < DIM; j++)
-			x[r * DIM + j] = c[id * DIM + j] + 0.027f * (float) rng_gauss();
-		normalise(x + r * DIM, DIM);
+		facelike_sample(&rng_state, c + id * DIM, FACELIKE_NOISE, x + r * DIM);
 		truth[r] = id;
 	}
 	free(c);
@@ -255,7 +212,7 @@ test_reference(void)
 	of_error	err;
 
 	for (int i = 0; i < n * dim; i++)
-		x[i] = (float) rng_gauss();
+		x[i] = (float) facelike_gauss(&rng_state);
 	/* about 5% of pairs within 3.3 in 16-d Gaussian data */
 	for (int t = 0; t < 2; t++)
 	{
