@@ -1,0 +1,66 @@
+/*
+ * An in-memory HNSW graph over float vectors (squared L2), used to build an
+ * index quickly before it is written to disk pages.  Nodes are numbered in
+ * the order they are appended; linking can run on several threads.
+ *
+ * The worker threads block all signals and touch nothing but this module's
+ * own memory, so the host (a PostgreSQL backend) can call it safely.
+ */
+#ifndef OF_GRAPH_HNSW_H
+#define OF_GRAPH_HNSW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+#define OF_HNSW_MAX_LEVEL 15
+
+typedef struct of_hnsw of_hnsw;
+
+/* m: links per node above level 0 (2m at level 0); ef: build search width. */
+of_hnsw    *of_hnsw_create(size_t dim, int m, int ef, uint64_t seed, of_error *err);
+void		of_hnsw_free(of_hnsw *g);
+
+/* Level an element gets for a random 64-bit value, with mL = 1 / ln(m). */
+int			of_hnsw_random_level(uint64_t r, int m);
+
+/* Copy one vector in (not linked yet); returns its node number or -1. */
+long		of_hnsw_append(of_hnsw *g, const float *v, of_error *err);
+
+/* Link nodes [from, to) into the graph using nthreads threads. */
+of_status	of_hnsw_link(of_hnsw *g, size_t from, size_t to, int nthreads, of_error *err);
+
+/* Bytes currently allocated, and the bytes one more node would add. */
+size_t		of_hnsw_bytes(const of_hnsw *g);
+size_t		of_hnsw_node_bytes(const of_hnsw *g);
+
+size_t		of_hnsw_count(const of_hnsw *g);
+long		of_hnsw_entry(const of_hnsw *g);
+int			of_hnsw_level(const of_hnsw *g, size_t node);
+const float *of_hnsw_vector(const of_hnsw *g, size_t node);
+
+/* Neighbours of node at level (count in *n). */
+const int32_t *of_hnsw_neighbours(const of_hnsw *g, size_t node, int level, int *n);
+
+/*
+ * Make every node reachable from the entry point at level 0: the pruning of
+ * full neighbour lists can drop the only links into a tight cluster.  Each
+ * island gets a link from its nearest reachable node.  *repaired counts the
+ * links added.
+ */
+of_status	of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err);
+
+/*
+ * A storage order with good locality: the upper-level nodes first,
+ * breadth-first over level 1 from the entry point (searches start there),
+ * then the rest breadth-first over level 0, so linked nodes tend to share a
+ * disk page.  order gets count() entries.
+ */
+of_status	of_hnsw_order(const of_hnsw *g, uint32_t *order, of_error *err);
+
+/* k nearest nodes to q (for tests); returns how many were written. */
+size_t		of_hnsw_search(const of_hnsw *g, const float *q, size_t k, int ef,
+						   uint32_t *out, of_error *err);
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * Core parts of the face index: heaps, the id map, 8-bit quantisation
+ * (lower-bound property) and the in-memory HNSW graph (recall against brute
+ * force on clustered, face-like data, single- and multi-threaded).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "distance.h"
+#include "graph_heap.h"
+#include "graph_hnsw.h"
+#include "graph_idmap.h"
+#include "graph_sq8.h"
+#include "unit.h"
+
+#define DIM 128
+
+static uint64_t rng = 42;
+
+static double
+urand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return ((rng >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double
+gauss(void)
+{
+	return sqrt(-2.0 * log(urand())) * cos(6.283185307179586 * urand());
+}
+
+static void
+unit_vec(float *v, const float *centre, double noise)
+{
+	double		s = 0;
+
+	for (int j = 0; j < DIM; j++)
+	{
+		v[j] = (float) ((centre ? centre[j] : 0.0) + noise * gauss());
+		s += (double) v[j] * v[j];
+	}
+	for (int j = 0; j < DIM; j++)
+		v[j] = (float) (v[j] / sqrt(s));
+}
+
+/* ids: 250 identities x 8 samples, noise so same-identity d ~ 0.4 */
+static float *
+make_faces(size_t ids, size_t per, float **queries, size_t nq)
+{
+	float	   *c = malloc(ids * DIM * sizeof(float));
+	float	   *x = malloc(ids * per * DIM * sizeof(float));
+
+	*queries = malloc(nq * DIM * sizeof(float));
+	for (size_t i = 0; i < ids; i++)
+		unit_vec(c + i * DIM, NULL, 1.0);
+	for (size_t i = 0; i < ids * per; i++)
+		unit_vec(x + i * DIM, c + (i / per) * DIM, 0.028);
+	for (size_t i = 0; i < nq; i++)
+		unit_vec(*queries + i * DIM, c + ((i * 7) % ids) * DIM, 0.028);
+	free(c);
+	return x;
+}
+
+static double
+recall(of_hnsw *g, const float *x, size_t n, const float *q, size_t nq, int ef)
+{
+	size_t		hit = 0;
+	float	   *d = malloc(n * sizeof(float));
+
+	for (size_t i = 0; i < nq; i++)
+	{
+		uint32_t	got[10];
+		size_t		k;
+		float		kth;
+		float		tmp[10];
+		of_error	err;
+
+		for (size_t j = 0; j < n; j++)
+			d[j] = of_l2_squared(q + i * DIM, x + j * DIM, DIM);
+		/* 10th smallest by partial selection. */
+		for (int t = 0; t < 10; t++)
+			tmp[t] = INFINITY;
+		for (size_t j = 0; j < n; j++)
+			if (d[j] < tmp[9])
+			{
+				int			p = 9;
+
+				while (p > 0 && tmp[p - 1] > d[j])
+				{
+					tmp[p] = tmp[p - 1];
+					p--;
+				}
+				tmp[p] = d[j];
+			}
+		kth = tmp[9];
+		k = of_hnsw_search(g, q + i * DIM, 10, ef, got, &err);
+		for (size_t t = 0; t < k; t++)
+			if (d[got[t]] <= kth)
+				hit++;
+	}
+	free(d);
+	return (double) hit / (double) (nq * 10);
+}
+
+int
+main(void)
+{
+	/* heaps */
+	{
+		of_heap		mn,
+					mx;
+		int			sorted = 1;
+		float		prev = -1;
+
+		of_heap_init(&mn, 0);
+		of_heap_init(&mx, 1);
+		for (int i = 0; i < 1000; i++)
+		{
+			float		v = (float) urand();
+
+			of_heap_push(&mn, v, (uint32_t) i);
+			of_heap_push(&mx, v, (uint32_t) i);
+		}
+		while (mn.n)
+		{
+			of_heap_item it = of_heap_pop(&mn);
+
+			if (it.d < prev)
+				sorted = 0;
+			prev = it.d;
+		}
+		ok(sorted, "min-heap pops ascending");
+		prev = 2;
+		sorted = 1;
+		while (mx.n)
+		{
+			of_heap_item it = of_heap_pop(&mx);
+
+			if (it.d > prev)
+				sorted = 0;
+			prev = it.d;
+		}
+		ok(sorted, "max-heap pops descending");
+		of_heap_free(&mn);
+		of_heap_free(&mx);
+	}
+	/* id map */
+	{
+		of_idmap	m;
+		int			good = 1,
+					found;
+		uint32_t   *slot;
+
+		of_idmap_init(&m, 4);
+		for (uint32_t i = 0; i < 5000; i++)
+			of_idmap_put(&m, (uint64_t) i * 7919 + ((uint64_t) 1 << 40), i, &found, &slot), good &= !found;
+		for (uint32_t i = 0; i < 5000; i++)
+			good &= of_idmap_get(&m, (uint64_t) i * 7919 + ((uint64_t) 1 << 40)) == i;
+		good &= of_idmap_get(&m, 3) == UINT32_MAX;
+		of_idmap_put(&m, (uint64_t) 7919 + ((uint64_t) 1 << 40), 99, &found, &slot);
+		good &= found && *slot == 1;
+		ok(good && m.n == 5000, "id map stores, finds and grows");
+		of_idmap_free(&m);
+	}
+	/* quantisation */
+	{
+		float	   *q;
+		float	   *x = make_faces(100, 8, &q, 100);
+		of_sq8		sq;
+		of_sq8_query qq;
+		uint8_t		code[DIM];
+		float		dec[DIM];
+		of_error	err;
+		int			bound_ok = 1,
+					err_ok = 1;
+		double		worst = 0;
+
+		ok(of_sq8_train(&sq, x, 800, DIM, &err) == OF_OK, "sq8 trains");
+		for (int i = 0; i < 800; i++)
+		{
+			float		r = of_sq8_encode(&sq, x + i * DIM, code);
+			float		exact_r;
+
+			of_sq8_decode(&sq, code, dec);
+			exact_r = of_l2_distance(x + i * DIM, dec, DIM);
+			if (!(r >= exact_r))
+				err_ok = 0;
+			for (int j = 0; j < DIM; j++)
+				if (fabsf(dec[j] - x[i * DIM + j]) > sq.step[j] * 0.5001f + 1e-6f)
+					err_ok = 0;
+			for (int t = 0; t < 100; t++)
+			{
+				float		ex = of_l2_distance(q + t * DIM, x + i * DIM, DIM);
+				float		lb;
+
+				of_sq8_prepare(&sq, q + t * DIM, &qq);
+				lb = of_sq8_l2_lower_bound(of_sq8_l2_squared(&qq, code), r);
+				if (lb > ex)
+					bound_ok = 0;
+				if (ex - lb > worst)
+					worst = ex - lb;
+			}
+		}
+		ok(err_ok, "sq8 error within half a step; residual norm never understated");
+		ok(bound_ok, "sq8 lower bound never exceeds the exact distance");
+		ok(worst < 0.05, "sq8 lower bound is tight (worst gap %.4f)", worst);
+		/* out-of-range values are clamped, and the bound still holds */
+		{
+			float		far[DIM];
+			float		r;
+			float		ex;
+
+			for (int j = 0; j < DIM; j++)
+				far[j] = 3.0f;
+			r = of_sq8_encode(&sq, far, code);
+			of_sq8_prepare(&sq, q, &qq);
+			ex = of_l2_distance(q, far, DIM);
+			ok(of_sq8_l2_lower_bound(of_sq8_l2_squared(&qq, code), r) <= ex, "clamped code keeps a valid bound");
+		}
+		free(x);
+		free(q);
+	}
+	/* graph */
+	for (int threads = 1; threads <= 2; threads++)
+	{
+		float	   *q;
+		size_t		n = 4000;
+		float	   *x = make_faces(500, 8, &q, 200);
+		of_error	err;
+		of_hnsw    *g = of_hnsw_create(DIM, 12, 64, 7, &err);
+		uint32_t   *order = malloc(n * sizeof(uint32_t));
+		uint8_t    *seen = calloc(n, 1);
+		int			perm = 1;
+		double		r;
+
+		for (size_t i = 0; i < n; i++)
+			of_hnsw_append(g, x + i * DIM, &err);
+		ok(of_hnsw_link(g, 0, n / 2, threads, &err) == OF_OK &&
+		   of_hnsw_link(g, n / 2, n, threads, &err) == OF_OK, "graph links (%d threads)", threads);
+		{
+			size_t		rep;
+			uint32_t   *qu = malloc(n * sizeof(uint32_t));
+			uint8_t    *sn = calloc(n, 1);
+			size_t		h = 0,
+						t = 0;
+
+			of_status	st = of_hnsw_connect(g, &rep, &err);
+
+			ok(st == OF_OK, "connect runs (%zu links added)", rep);
+			qu[t++] = (uint32_t) of_hnsw_entry(g);
+			sn[qu[0]] = 1;
+			while (h < t)
+			{
+				int			c;
+				const int32_t *nb = of_hnsw_neighbours(g, qu[h++], 0, &c);
+
+				for (int i = 0; i < c; i++)
+					if (!sn[nb[i]])
+					{
+						sn[nb[i]] = 1;
+						qu[t++] = (uint32_t) nb[i];
+					}
+			}
+			ok(t == n, "every node reachable at level 0 after connect (%zu of %zu)", t, n);
+			free(qu);
+			free(sn);
+		}
+		r = recall(g, x, n, q, 200, 80);
+		unit_diag("recall@10 ef=80 threads=%d: %.4f", threads, r);
+		ok(r >= 0.97, "graph recall@10 >= 0.97 (%.4f, %d threads)", r, threads);
+		ok(of_hnsw_order(g, order, &err) == OF_OK, "order computed");
+		for (size_t i = 0; i < n; i++)
+		{
+			if (order[i] >= n || seen[order[i]])
+				perm = 0;
+			else
+				seen[order[i]] = 1;
+		}
+		ok(perm && order[0] == (uint32_t) of_hnsw_entry(g), "order is a permutation starting at the entry");
+		{
+			int			deg_ok = 1;
+
+			for (size_t i = 0; i < n; i++)
+				for (int l = 0; l <= of_hnsw_level(g, i); l++)
+				{
+					int			c;
+					const int32_t *nb = of_hnsw_neighbours(g, i, l, &c);
+
+					if (c > (l ? 12 : 24))
+						deg_ok = 0;
+					for (int t = 0; t < c; t++)
+						if (nb[t] < 0 || (size_t) nb[t] >= n || (size_t) nb[t] == i ||
+							of_hnsw_level(g, (size_t) nb[t]) < l)
+							deg_ok = 0;
+				}
+			ok(deg_ok, "links are in range, within degree caps and level-consistent");
+		}
+		free(order);
+		free(seen);
+		of_hnsw_free(g);
+		free(x);
+		free(q);
+	}
+	return unit_done();
+}
