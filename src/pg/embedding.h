@@ -28,4 +28,8 @@ typedef struct FaceEmbedding
  */
 extern FaceEmbedding *face_embedding_from_floats(const float *v, int n, const char *what);
 
+/* Text I/O, also used by face_sphere's. */
+extern Datum face_embedding_in(PG_FUNCTION_ARGS);
+extern Datum face_embedding_out(PG_FUNCTION_ARGS);
+
 #endif

@@ -13,6 +13,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "fg.h"
 #include "openface.h"
 
 PG_MODULE_MAGIC;
@@ -96,6 +97,7 @@ _PG_init(void)
 							"OpenBLAS threads per backend for the networks.",
 							"Parallel query already uses one process per core: keep 1 unless a single query must be faster.",
 							&blas_threads, 1, 1, 64, PGC_USERSET, 0, NULL, assign_threads, NULL);
+	fg_init();
 	MarkGUCPrefixReserved("openface");
 	openblas_set_num_threads(blas_threads);
 	of_set_cancel_hook(interrupt_pending);
