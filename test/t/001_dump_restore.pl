@@ -1,5 +1,5 @@
 # pg_dump + pg_restore and COPY (FORMAT binary) round-trip face_embedding
-# values bit-exactly.
+# values bit-exactly, and per-table SVM models come along.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -22,6 +22,24 @@ $node->safe_psql('postgres', q{
     INSERT INTO faces VALUES (501, 'nulls', NULL);
 });
 
+# A per-table SVM model is dumped with its table and predicts the same after
+# restore (face-like data: 20 people x 8 unit vectors around their centre).
+$node->safe_psql('postgres', q{
+    CREATE TABLE people AS
+    SELECT p, s, 'person' || p AS person, l2_normalize(face_embedding(array(
+        SELECT (x + 0.03 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))::real
+        FROM unnest(c::real[]) x WHERE s > 0))) AS emb
+    FROM (SELECT p, l2_normalize(face_embedding(array(
+              SELECT (sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))::real
+              FROM generate_series(1, 128) WHERE p > 0))) AS c
+          FROM generate_series(1, 20) p) centre, generate_series(1, 8) s;
+    SELECT face_svm_train('people', 'person', 'emb');
+});
+my $predictions = q{SELECT string_agg(coalesce(face_svm_predict('people', emb), '-'), ',' ORDER BY p, s) FROM people};
+my $predicted = $node->safe_psql('postgres', $predictions);
+is($node->safe_psql('postgres', q{SELECT count(*) FROM people WHERE face_svm_predict('people', emb) = person}),
+   '160', 'the model recognises every training face');
+
 # A fingerprint of the exact bits: the binary send form of every value.
 my $fingerprint = q{SELECT md5(string_agg(id || ':' || coalesce(encode(face_embedding_send(emb), 'hex'), 'NULL'), ',' ORDER BY id)) FROM faces};
 my $before = $node->safe_psql('postgres', $fingerprint);
@@ -32,6 +50,7 @@ $node->safe_psql('postgres', 'CREATE DATABASE restored');
 $node->command_ok([ 'pg_restore', '-d', $node->connstr('restored'), $dump ], 'pg_restore');
 is($node->safe_psql('restored', $fingerprint), $before, 'pg_dump/pg_restore round-trips every bit');
 is($node->safe_psql('restored', 'SELECT count(*) FROM faces'), '501', 'all rows restored');
+is($node->safe_psql('restored', $predictions), $predicted, 'the SVM model survives pg_dump/pg_restore');
 
 my $plain = $node->basedir . '/faces.sql';
 $node->command_ok([ 'pg_dump', '-Fp', '-d', $node->connstr('postgres'), '-f', $plain ], 'pg_dump plain');
@@ -39,6 +58,7 @@ $node->safe_psql('postgres', 'CREATE DATABASE restored_plain');
 $node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('restored_plain'), '-f', $plain ],
     'plain dump replays');
 is($node->safe_psql('restored_plain', $fingerprint), $before, 'text format round-trips every bit');
+is($node->safe_psql('restored_plain', $predictions), $predicted, 'the SVM model survives a plain dump');
 
 my $bin = $node->basedir . '/faces.bin';
 $node->safe_psql('postgres', qq{
