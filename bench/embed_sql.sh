@@ -18,7 +18,9 @@ psql="psql -X -q -h $dir -p $port -U postgres -d postgres"
 src=../shared/faces
 [ -d "$src" ] || src=test/fixtures/images
 mkdir -p "$dir/photos"
-find "$src" -name '*.jpg' -o -name '*.png' | while read -r f; do cp "$f" "$dir/photos/$(echo "$f" | tr '/' '_')"; done
+find "$src" \( -name '*.jpg' -o -name '*.jpeg' -o -name '*.png' \) | while read -r f; do
+    cp "$f" "$dir/photos/$(echo "${f#"$src"/}" | tr '/' '_')"
+done
 chmod -R a+rX "$dir/photos"
 nphotos=$(ls "$dir/photos" | wc -l)
 
@@ -29,10 +31,15 @@ $psql -c "CREATE EXTENSION openface" \
 one=$($psql -Atc "SELECT name FROM src ORDER BY length(img) LIMIT 1")
 
 echo "== first call in a new connection (model mapped on first use), then the same photo again"
-$psql -c '\timing on' -c "SELECT face_embed(img) IS NOT NULL FROM src WHERE name = '$one'" \
-      -c "SELECT face_embed(img) IS NOT NULL FROM src WHERE name = '$one'" \
-      -c "SELECT pg_backend_pid() AS pid \gset" \
-      -c "\! grep -E 'VmRSS|RssAnon|RssFile' /proc/:pid/status" | grep -E 'Time|Rss'
+$psql <<SQL | grep -E 'Time|Rss'
+\\timing on
+SELECT face_embed(img) IS NOT NULL FROM src WHERE name = '$one';
+SELECT face_embed(img) IS NOT NULL FROM src WHERE name = '$one';
+\\timing off
+SELECT pg_backend_pid() AS pid \\gset
+\\setenv BACKEND_PID :pid
+\\! grep -E 'VmRSS|RssAnon|RssFile' /proc/\$BACKEND_PID/status
+SQL
 
 n=$($psql -Atc "SELECT count(*) FROM photos")
 for w in 0 2; do
