@@ -32,30 +32,23 @@
 #define NDET_LFW 2				/* LFW: face-api and the default (run time) */
 
 static const char *det_names[NDET] = {
-	"416 (face-api)", "416 + canvas 416 fill 0.5 (default)", "416 + 224", "416 + canvas 416 fill 0.6"
+	"416 (face-api)", "default (of_pipeline_options_init)",
+	"416 + canvas 416 fill 0.5", "416 + canvas 224 fill 0.75"
 };
 
 static void
 det_config(int k, of_pipeline_options *o)
 {
-	of_pipeline_options_faceapi(o);
 	if (k == 1)
 	{
-		o->npasses = 1;
-		o->passes[0].input_size = 416;
-		o->passes[0].fill = 0.5;
+		of_pipeline_options_init(o);
+		return;
 	}
-	else if (k == 2)
+	of_pipeline_options_faceapi(o);
+	if (k >= 2)
 	{
 		o->npasses = 1;
-		o->passes[0].input_size = 224;
-		o->passes[0].fill = 1;
-	}
-	else if (k == 3)
-	{
-		o->npasses = 1;
-		o->passes[0].input_size = 416;
-		o->passes[0].fill = 0.6;
+		o->passes[0] = (of_detector_pass) {k == 2 ? 416 : 224, k == 2 ? 0.5 : 0.75, 0};
 	}
 }
 

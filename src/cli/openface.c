@@ -6,7 +6,8 @@
  *   openface [options] chip FILE OUT.png the most prominent face, aligned, as a PNG
  *   openface [options] bench FILE...     per-stage median milliseconds (one thread)
  *
- * Options: -m FILE (model file; else $OPENFACE_MODEL_FILE, else models/openface.ofm),
+ * Options (before or after the command): -m FILE (model file; else
+ *          $OPENFACE_MODEL_FILE, else models/openface.ofm),
  *          --faceapi (face-api's exact flow), --align faceapi|similarity,
  *          --input-size N, --min-score S, --single-pass, -l (detect: landmarks),
  *          -n (embed: L2-normalise), -s N (chip size), -r N (bench runs).
@@ -50,7 +51,7 @@ usage(void)
 			"  --align MODE        faceapi | similarity (default similarity)\n"
 			"  --input-size N      detector input size, multiple of 32 (default 416)\n"
 			"  --min-score S       detection score threshold (default 0.5)\n"
-			"  --single-pass       no extra detector pass on a zero canvas\n"
+			"  --single-pass       only the main detector pass (no extra scales/canvas passes)\n"
 			"  -l                  detect: also print the 68 landmarks\n"
 			"  -n                  embed: L2-normalise the descriptors\n"
 			"  -s N                chip: size in pixels (default 150)\n"
@@ -356,8 +357,9 @@ int
 main(int argc, char **argv)
 {
 	cli			c;
-	int			i = 1,
+	int			npos = 0,
 				rc;
+	char	  **pos = calloc((size_t) argc + 1, sizeof(char *));
 	const char *cmd;
 	of_models  *m = NULL;
 	of_error	err;
@@ -373,7 +375,8 @@ main(int argc, char **argv)
 		c.model = "models/openface.ofm";
 	c.chip_size = 150;
 	c.runs = 5;
-	for (; i < argc && argv[i][0] == '-'; i++)
+	/* options may come before or after the command */
+	for (int i = 1; i < argc; i++)
 	{
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -409,15 +412,19 @@ main(int argc, char **argv)
 			c.chip_size = atoi(argv[++i]);
 		else if (strcmp(a, "-r") == 0 && v)
 			c.runs = atoi(argv[++i]);
+		else if (a[0] != '-' || a[1] == 0)
+			pos[npos++] = argv[i];
 		else
 		{
 			usage();
+			free(pos);
 			return 2;
 		}
 	}
-	if (i >= argc || c.runs < 1)
+	if (npos < 2 || c.runs < 1)
 	{
 		usage();
+		free(pos);
 		return 2;
 	}
 	if (faceapi)
@@ -432,26 +439,29 @@ main(int argc, char **argv)
 		c.opt.input_size = input_size;
 	if (min_score >= 0)
 		c.opt.min_score = min_score;
-	cmd = argv[i++];
+	cmd = pos[0];
 	if (!(strcmp(cmd, "embed") == 0 || strcmp(cmd, "detect") == 0 || strcmp(cmd, "bench") == 0 ||
-		  strcmp(cmd, "chip") == 0) || i >= argc || (strcmp(cmd, "chip") == 0 && argc - i != 2))
+		  strcmp(cmd, "chip") == 0) || (strcmp(cmd, "chip") == 0 && npos != 3))
 	{
 		usage();
+		free(pos);
 		return 2;
 	}
 	if (of_models_open(c.model, &m, &err) != OF_OK)
 	{
 		fprintf(stderr, "openface: %s: %s\n", c.model, err.msg);
+		free(pos);
 		return 1;
 	}
 	if (strcmp(cmd, "embed") == 0)
-		rc = cmd_faces(&c, m, argc - i, argv + i, 1);
+		rc = cmd_faces(&c, m, npos - 1, pos + 1, 1);
 	else if (strcmp(cmd, "detect") == 0)
-		rc = cmd_faces(&c, m, argc - i, argv + i, 0);
+		rc = cmd_faces(&c, m, npos - 1, pos + 1, 0);
 	else if (strcmp(cmd, "chip") == 0)
-		rc = cmd_chip(&c, m, argv[i], argv[i + 1]);
+		rc = cmd_chip(&c, m, pos[1], pos[2]);
 	else
-		rc = cmd_bench(&c, m, argc - i, argv + i);
+		rc = cmd_bench(&c, m, npos - 1, pos + 1);
 	of_models_close(m);
+	free(pos);
 	return rc;
 }

@@ -20,9 +20,10 @@ of_pipeline_options_init(of_pipeline_options *o)
 {
 	of_pipeline_options_faceapi(o);
 	o->align = OF_ALIGN_SIMILARITY;
-	o->npasses = 1;
-	o->passes[0].input_size = 416;
-	o->passes[0].fill = 0.5;
+	o->npasses = 3;
+	o->passes[0] = (of_detector_pass) {224, 0.75, 0};
+	o->passes[1] = (of_detector_pass) {224, 0.6, 0};
+	o->passes[2] = (of_detector_pass) {640, 1.0, 480};
 }
 
 /* Detector input cells outside the image: a zero pixel after normalisation. */
@@ -153,6 +154,8 @@ of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_op
 		of_detection *d = NULL;
 		int			nd = 0;
 
+		if (p >= 0 && (img->width > img->height ? img->width : img->height) < o->passes[p].min_side)
+			continue;
 		if (of_cancelled())
 		{
 			st = of_fail(err, OF_ECANCELED, "face detection canceled");
@@ -259,22 +262,27 @@ of_pipeline_align(const of_image *img, of_face *face, of_align_mode mode, float 
 	of_status	st;
 
 	face->recognition_crop = rc;
-	face->align_mode = mode;
 	face->descriptor_valid = 0;
-	if (mode == OF_ALIGN_FACEAPI)
-	{
-		if (rc.w <= 0 || rc.h <= 0)
-			return OF_OK;
-		st = of_preprocess(img, rc, OF_RECOGNIZER_INPUT, 1, of_face_mean, input, err);
-	}
-	else if (mode == OF_ALIGN_SIMILARITY)
-	{
-		st = of_similarity_fit(face->landmarks, OF_RECOGNIZER_INPUT, &face->align, err);
-		if (st == OF_OK)
-			of_similarity_warp_input(img, &face->align, OF_RECOGNIZER_INPUT, of_face_mean, input);
-	}
-	else
+	if (mode != OF_ALIGN_FACEAPI && mode != OF_ALIGN_SIMILARITY)
 		return of_fail(err, OF_EINVAL, "pipeline: unknown alignment mode %d", (int) mode);
+
+	/*
+	 * Landmarks that no similarity maps onto a face (eyes swapped, all points
+	 * on a line: the detector fired on something odd) fall back to face-api's
+	 * crop rather than failing the whole image.
+	 */
+	if (mode == OF_ALIGN_SIMILARITY &&
+		of_similarity_fit(face->landmarks, OF_RECOGNIZER_INPUT, &face->align, NULL) == OF_OK)
+	{
+		face->align_mode = OF_ALIGN_SIMILARITY;
+		of_similarity_warp_input(img, &face->align, OF_RECOGNIZER_INPUT, of_face_mean, input);
+		face->descriptor_valid = 1;
+		return OF_OK;
+	}
+	face->align_mode = OF_ALIGN_FACEAPI;
+	if (rc.w <= 0 || rc.h <= 0)
+		return OF_OK;
+	st = of_preprocess(img, rc, OF_RECOGNIZER_INPUT, 1, of_face_mean, input, err);
 	if (st == OF_OK)
 		face->descriptor_valid = 1;
 	return st;

@@ -158,6 +158,19 @@ check_sample(const of_models *m, int s)
 	ok(dbox < 1e-2, "sample%d: boxes within 1e-2 px (max diff %.2g)", s, dbox);
 	ok(dpts < 1e-2, "sample%d: landmarks within 1e-2 px (max diff %.2g)", s, dpts);
 	ok(ddesc < 1e-4, "sample%d: descriptors within 1e-4 euclidean (max %.2g)", s, ddesc);
+	if (s == 1 && n > 0)
+	{
+		/* mirrored landmarks (eyes swapped) admit no similarity: face-api crop instead */
+		of_face		mirror = faces[0];
+		float	   *in = malloc((size_t) 150 * 150 * 3 * sizeof(float));
+
+		for (int k = 0; k < 68; k++)
+			mirror.landmarks[2 * k] = 2 * (mirror.x + mirror.w / 2) - mirror.landmarks[2 * k];
+		ok(in && of_pipeline_align(&img, &mirror, OF_ALIGN_SIMILARITY, in, &err) == OF_OK &&
+		   mirror.align_mode == OF_ALIGN_FACEAPI && mirror.descriptor_valid,
+		   "similarity mode falls back to face-api's crop on swapped eyes");
+		free(in);
+	}
 	free(faces);
 
 	/* default mode: the same faces first (extra passes may add more), similar descriptors */
@@ -207,6 +220,48 @@ check_sample(const of_models *m, int s)
 		ok(level, "sample%d: aligned chips have level eyes, left eye left", s);
 		ok(norms, "sample%d: aligned descriptors valid with face-like norms", s);
 	}
+	free(faces);
+
+	/*
+	 * A canvas pass must map its boxes back onto the image: with the photo
+	 * shrunk to 70 % of the canvas (a wrong mapping would move boxes by about
+	 * a sixth of the photo), every reference face is found again and at most
+	 * one extra face appears (sample1 and sample4 have a fourth person that
+	 * face-api misses).
+	 */
+	of_pipeline_options_faceapi(&o);
+	o.npasses = 1;
+	o.passes[0] = (of_detector_pass) {416, 0.7, 0};
+	faces = NULL;
+	ok(of_pipeline_run(m, &img, &o, &faces, &n, &err) == OF_OK, "sample%d: canvas pass runs", s);
+	{
+		int			matched = 0;
+
+		for (int i = 0; i < nref; i++)
+			for (int j = 0; j < n; j++)
+			{
+				double		ix = fmin(faces[j].x + faces[j].w, ref[i].box[0] + ref[i].box[2]) -
+					fmax(faces[j].x, ref[i].box[0]);
+				double		iy = fmin(faces[j].y + faces[j].h, ref[i].box[1] + ref[i].box[3]) -
+					fmax(faces[j].y, ref[i].box[1]);
+				double		inter = fmax(ix, 0) * fmax(iy, 0);
+
+				if (inter / (faces[j].w * faces[j].h + ref[i].box[2] * ref[i].box[3] - inter) > 0.5)
+				{
+					matched++;
+					break;
+				}
+			}
+		ok(matched == nref && n <= nref + 1,
+		   "sample%d: canvas pass boxes land on the %d reference faces (%d boxes, %d matched)",
+		   s, nref, n, matched);
+	}
+
+	of_pipeline_options_init(&o);
+	free(faces);
+	faces = NULL;
+	n = 0;
+	of_pipeline_run(m, &img, &o, &faces, &n, &err);
 	if (n > 0)
 	{
 		of_image	chip;
@@ -236,6 +291,31 @@ check_prominent(void)
 	ok(of_most_prominent_face(f, 0) == -1, "most prominent: none");
 }
 
+static int
+always_cancel(void)
+{
+	return 1;
+}
+
+static void
+check_cancel(const of_models *m)
+{
+	of_image	img;
+	of_face    *faces = (of_face *) &img;
+	int			n = -1;
+	of_pipeline_options o;
+	of_error	err;
+
+	if (!ok(load_image(2, &img) == 0, "cancel: image loaded"))
+		return;
+	of_pipeline_options_init(&o);
+	of_set_cancel_hook(always_cancel);
+	ok(of_pipeline_run(m, &img, &o, &faces, &n, &err) == OF_ECANCELED && faces == NULL && n == 0,
+	   "a cancelled run returns OF_ECANCELED and no faces");
+	of_set_cancel_hook(NULL);
+	of_image_free(&img);
+}
+
 int
 main(void)
 {
@@ -253,6 +333,7 @@ main(void)
 	for (int s = 1; s <= 6; s++)
 		check_sample(m, s);
 	check_prominent();
+	check_cancel(m);
 	of_models_close(m);
 	return unit_done();
 }
