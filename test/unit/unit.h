@@ -12,6 +12,9 @@
 static int	unit_run;
 static int	unit_failed;
 
+static inline int unit_ok(int cond, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+static inline void unit_diag(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+
 static inline int
 unit_ok(int cond, const char *fmt,...)
 {
