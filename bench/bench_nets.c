@@ -14,12 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cblas.h>
 
 #include "nets.h"
+#include "timing.h"
 
 #define DET_MACS 198760528.0	/* at 416 x 416 */
 #define LM_MACS 51571840.0
@@ -31,40 +31,6 @@ typedef enum
 	NET_LM,
 	NET_REC
 } net_kind;
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double
-cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t) n, sizeof(double), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void
 fill(float *p, size_t n, unsigned seed)
@@ -102,19 +68,19 @@ time_sgemm(int m, int n, int k, int runs)
 	fill(b, (size_t) k * n, 2);
 	for (int r = -2; r < runs; r++)
 	{
-		double		t0 = now_ms(),
-					u0 = cpu_ms();
+		double		t0 = of_wall_ms(),
+					u0 = of_thread_cpu_ms();
 
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k,
 					1.0f, a, k, b, n, 0.0f, c, n);
 		if (r >= 0)
 		{
-			t[r] = now_ms() - t0;
-			u[r] = cpu_ms() - u0;
+			t[r] = of_wall_ms() - t0;
+			u[r] = of_thread_cpu_ms() - u0;
 		}
 	}
-	med.wall = median(t, runs);
-	med.cpu = median(u, runs);
+	med.wall = of_median(t, runs);
+	med.cpu = of_median(u, runs);
 	free(a);
 	free(b);
 	free(c);
@@ -143,8 +109,8 @@ time_net(const of_models *mod, net_kind kind, int runs)
 	fill(in, n, 3);
 	for (int r = -2; r < runs; r++)
 	{
-		double		t0 = now_ms(),
-					u0 = cpu_ms();
+		double		t0 = of_wall_ms(),
+					u0 = of_thread_cpu_ms();
 		of_status	st = kind == NET_DET ? of_detector_forward(mod, in, 416, out, &err) :
 			kind == NET_LM ? of_landmarks_forward(mod, in, out, &err) :
 			of_recognizer_forward(mod, in, out, &err);
@@ -156,12 +122,12 @@ time_net(const of_models *mod, net_kind kind, int runs)
 		}
 		if (r >= 0)
 		{
-			t[r] = now_ms() - t0;
-			u[r] = cpu_ms() - u0;
+			t[r] = of_wall_ms() - t0;
+			u[r] = of_thread_cpu_ms() - u0;
 		}
 	}
-	med.wall = median(t, runs);
-	med.cpu = median(u, runs);
+	med.wall = of_median(t, runs);
+	med.cpu = of_median(u, runs);
 	free(in);
 	free(out);
 	free(t);

@@ -23,11 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cluster.h"
-#include "facelike.h"
 #include "distance.h"
+#include "facelike.h"
+#include "real_faces.h"
+#include "timing.h"
 
 #define DIM 128
 #define PER 8
@@ -59,30 +60,12 @@ make_faces(size_t n, int *truth)
 	return x;
 }
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double
-cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static double deadline;
 
 static int
 past_deadline(void)
 {
-	return now_ms() > deadline;
+	return of_wall_ms() > deadline;
 }
 
 static int
@@ -206,120 +189,6 @@ report(const char *algo, size_t n, of_status rc, const of_error *err, double ms,
 
 /* ---------------------------------------------------------------- real data */
 
-typedef struct real_set
-{
-	size_t		n;
-	float	   *x;
-	int		   *y;				/* identity index */
-	int			nid;
-	char	  **names;
-} real_set;
-
-/*
- * Read `openface embed` lines: path, face, score, x, y, w, h, 128 floats.
- * One face per file: the one whose box centre is nearest the image centre
- * guess (LFW's labelled face is centred); identity = parent directory.
- */
-static int
-read_real(const char *path, real_set *rs)
-{
-	FILE	   *f = fopen(path, "r");
-	char	   *line = NULL;
-	size_t		cap = 0;
-	char		last[4096] = "";
-	double		best_off = 0;
-
-	memset(rs, 0, sizeof(*rs));
-	if (f == NULL)
-		return -1;
-	while (getline(&line, &cap, f) > 0)
-	{
-		char	   *tok = strtok(line, "\t");
-		char		file[4096];
-		char		dir[4096];
-		double		box[4],
-					off;
-		float		v[DIM];
-		int			ok_ = 1,
-					id = -1;
-		char	   *slash;
-		size_t		slot;
-
-		if (tok == NULL)
-			continue;
-		snprintf(file, sizeof(file), "%s", tok);
-		strtok(NULL, "\t");		/* face index */
-		strtok(NULL, "\t");		/* score */
-		for (int i = 0; i < 4; i++)
-		{
-			tok = strtok(NULL, "\t");
-			box[i] = tok ? atof(tok) : 0;
-		}
-		tok = strtok(NULL, "\t");
-		for (int j = 0; j < DIM; j++)
-		{
-			char	   *end;
-
-			v[j] = tok ? strtof(tok, &end) : 0;
-			if (!tok || end == tok)
-			{
-				ok_ = 0;
-				break;
-			}
-			tok = end;
-		}
-		if (!ok_)
-			continue;
-		/* 150 x 150 images: centre 75, 75 */
-		off = fabs(box[0] + box[2] / 2 - 75) + fabs(box[1] + box[3] / 2 - 75);
-		slash = strrchr(file, '/');
-		if (slash == NULL)
-			continue;
-		*slash = 0;
-		slash = strrchr(file, '/');
-		snprintf(dir, sizeof(dir), "%s", slash ? slash + 1 : file);
-		*strchr(file, 0) = '/';
-		if (strcmp(file, last) == 0)
-		{
-			if (off >= best_off)
-				continue;
-			slot = rs->n - 1;	/* a more central face of the same file */
-		}
-		else
-		{
-			slot = rs->n++;
-			rs->x = realloc(rs->x, sizeof(float) * DIM * rs->n);
-			rs->y = realloc(rs->y, sizeof(int) * rs->n);
-		}
-		snprintf(last, sizeof(last), "%s", file);
-		best_off = off;
-		for (int k = 0; k < rs->nid; k++)
-			if (strcmp(rs->names[k], dir) == 0)
-				id = k;
-		if (id < 0)
-		{
-			rs->names = realloc(rs->names, sizeof(char *) * (rs->nid + 1));
-			rs->names[rs->nid] = strdup(dir);
-			id = rs->nid++;
-		}
-		memcpy(rs->x + slot * DIM, v, sizeof(v));
-		rs->y[slot] = id;
-	}
-	free(line);
-	fclose(f);
-	return 0;
-}
-
-static void
-free_real(real_set *rs)
-{
-	for (int k = 0; k < rs->nid; k++)
-		free(rs->names[k]);
-	free(rs->names);
-	free(rs->x);
-	free(rs->y);
-}
-
 /* All three algorithms over a radius sweep on real descriptors. */
 static int
 real_quality(const char *path)
@@ -341,30 +210,30 @@ real_quality(const char *path)
 	for (size_t r = 0; r < sizeof(radius) / sizeof(radius[0]); r++)
 	{
 		char		name[64];
-		double		t0 = now_ms(),
-					c0 = cpu_ms();
+		double		t0 = of_wall_ms(),
+					c0 = of_process_cpu_ms();
 		of_status	rc = of_cluster_dbscan(rs.x, rs.n, DIM, radius[r], 2, 0, labels, NULL, &err);
 
 		snprintf(name, sizeof(name), "dbscan eps=%.2f", radius[r]);
-		report(name, rs.n, rc, &err, now_ms() - t0, cpu_ms() - c0, labels, rs.y);
+		report(name, rs.n, rc, &err, of_wall_ms() - t0, of_process_cpu_ms() - c0, labels, rs.y);
 	}
 	for (size_t r = 0; r < sizeof(radius) / sizeof(radius[0]); r++)
 	{
 		char		name[64];
-		double		t0 = now_ms(),
-					c0 = cpu_ms();
+		double		t0 = of_wall_ms(),
+					c0 = of_process_cpu_ms();
 		of_status	rc = of_cluster_chinese_whispers(rs.x, rs.n, DIM, radius[r], 0, 1, 0, labels,
 													 NULL, &err);
 
 		snprintf(name, sizeof(name), "whispers t=%.2f", radius[r]);
-		report(name, rs.n, rc, &err, now_ms() - t0, cpu_ms() - c0, labels, rs.y);
+		report(name, rs.n, rc, &err, of_wall_ms() - t0, of_process_cpu_ms() - c0, labels, rs.y);
 	}
 	{
-		double		t0 = now_ms(),
-					c0 = cpu_ms();
+		double		t0 = of_wall_ms(),
+					c0 = of_process_cpu_ms();
 		of_status	rc = of_cluster_kmeans(rs.x, rs.n, DIM, rs.nid, 7, 0, 0, labels, &err);
 
-		report("kmeans k=true", rs.n, rc, &err, now_ms() - t0, cpu_ms() - c0, labels, rs.y);
+		report("kmeans k=true", rs.n, rc, &err, of_wall_ms() - t0, of_process_cpu_ms() - c0, labels, rs.y);
 	}
 	free(labels);
 	free_real(&rs);
@@ -428,31 +297,31 @@ main(int argc, char **argv)
 				   n, smin, smax, dmin, dmax);
 		}
 
-		t0 = now_ms();
-		c0 = cpu_ms();
+		t0 = of_wall_ms();
+		c0 = of_process_cpu_ms();
 		deadline = t0 + 60000;
 		rc = of_cluster_dbscan(x, n, DIM, 0.5, 2, 0, labels, NULL, &err);
-		report("dbscan eps=0.5", n, rc, &err, now_ms() - t0, cpu_ms() - c0, labels, truth);
+		report("dbscan eps=0.5", n, rc, &err, of_wall_ms() - t0, of_process_cpu_ms() - c0, labels, truth);
 
-		t0 = now_ms();
-		c0 = cpu_ms();
+		t0 = of_wall_ms();
+		c0 = of_process_cpu_ms();
 		deadline = t0 + 60000;
 		rc = of_cluster_chinese_whispers(x, n, DIM, 0.5, 0, 1, 0, labels, NULL, &err);
-		report("whispers t=0.5", n, rc, &err, now_ms() - t0, cpu_ms() - c0, labels, truth);
+		report("whispers t=0.5", n, rc, &err, of_wall_ms() - t0, of_process_cpu_ms() - c0, labels, truth);
 
-		t0 = now_ms();
-		c0 = cpu_ms();
+		t0 = of_wall_ms();
+		c0 = of_process_cpu_ms();
 		deadline = t0 + 60000;
 		rc = of_cluster_kmeans(x, n, DIM, (int) (n / PER), 7, 0, 0, labels, &err);
-		report("kmeans k=n/8", n, rc, &err, now_ms() - t0, cpu_ms() - c0, labels, truth);
+		report("kmeans k=n/8", n, rc, &err, of_wall_ms() - t0, of_process_cpu_ms() - c0, labels, truth);
 
 		if (n > 10000)
 		{
-			t0 = now_ms();
-			c0 = cpu_ms();
+			t0 = of_wall_ms();
+			c0 = of_process_cpu_ms();
 			deadline = t0 + 60000;
 			rc = of_cluster_kmeans(x, n, DIM, 100, 7, 0, 0, labels, &err);
-			report("kmeans k=100", n, rc, &err, now_ms() - t0, cpu_ms() - c0, labels, truth);
+			report("kmeans k=100", n, rc, &err, of_wall_ms() - t0, of_process_cpu_ms() - c0, labels, truth);
 		}
 		free(x);
 		free(truth);

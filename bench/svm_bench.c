@@ -24,11 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "distance.h"
 #include "facelike.h"
+#include "real_faces.h"
 #include "svm.h"
+#include "timing.h"
 
 #define DIM 128
 
@@ -50,25 +51,6 @@ static void
 make_sample(const float *centre, float *out)
 {
 	facelike_sample(&rng_state, centre, noise, out);
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* CPU time of the whole process: robust against other load on the machine */
-static double
-cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static double last_cpu_ms;
@@ -112,8 +94,8 @@ static double
 train_ms(const dataset *d, const of_svm_params *p, of_svm_model **m, double *acc)
 {
 	of_error	err;
-	double		t0 = now_ms();
-	double		c0 = cpu_ms();
+	double		t0 = of_wall_ms();
+	double		c0 = of_process_cpu_ms();
 
 	if (of_svm_train(d->x, d->y, d->n, DIM, d->nid, p, m, &info, &err) != OF_OK)
 	{
@@ -122,8 +104,8 @@ train_ms(const dataset *d, const of_svm_params *p, of_svm_model **m, double *acc
 		return -1;
 	}
 	*acc = info.training_accuracy;
-	last_cpu_ms = cpu_ms() - c0;
-	return now_ms() - t0;
+	last_cpu_ms = of_process_cpu_ms() - c0;
+	return of_wall_ms() - t0;
 }
 
 /* Held-out accuracy and false rejections on known identities, strangers accepted. */
@@ -164,14 +146,14 @@ predict_us(const of_svm_model *m, const dataset *d)
 	volatile int sink = 0;
 	of_svm_decision dec;
 
-	t0 = now_ms();
+	t0 = of_wall_ms();
 	for (int i = 0; i < calls; i++)
 	{
 		of_svm_predict(m, d->x + (size_t) (i % d->n) * DIM, NULL, &dec);
 		sink += dec.cls;
 	}
 	(void) sink;
-	return (now_ms() - t0) * 1e3 / calls;
+	return (of_wall_ms() - t0) * 1e3 / calls;
 }
 
 static void
@@ -249,124 +231,10 @@ static double deadline;
 static int
 past_deadline(void)
 {
-	return now_ms() > deadline;
+	return of_wall_ms() > deadline;
 }
 
 /* ---------------------------------------------------------------- real data */
-
-typedef struct real_set
-{
-	size_t		n;
-	float	   *x;
-	int		   *y;				/* identity index */
-	int			nid;
-	char	  **names;
-} real_set;
-
-/*
- * Read `openface embed` lines: path, face, score, x, y, w, h, 128 floats.
- * One face per file: the one whose box centre is nearest the image centre
- * guess (LFW's labelled face is centred); identity = parent directory.
- */
-static int
-read_real(const char *path, real_set *rs)
-{
-	FILE	   *f = fopen(path, "r");
-	char	   *line = NULL;
-	size_t		cap = 0;
-	char		last[4096] = "";
-	double		best_off = 0;
-
-	memset(rs, 0, sizeof(*rs));
-	if (f == NULL)
-		return -1;
-	while (getline(&line, &cap, f) > 0)
-	{
-		char	   *tok = strtok(line, "\t");
-		char		file[4096];
-		char		dir[4096];
-		double		box[4],
-					off;
-		float		v[DIM];
-		int			ok_ = 1,
-					id = -1;
-		char	   *slash;
-		size_t		slot;
-
-		if (tok == NULL)
-			continue;
-		snprintf(file, sizeof(file), "%s", tok);
-		strtok(NULL, "\t");		/* face index */
-		strtok(NULL, "\t");		/* score */
-		for (int i = 0; i < 4; i++)
-		{
-			tok = strtok(NULL, "\t");
-			box[i] = tok ? atof(tok) : 0;
-		}
-		tok = strtok(NULL, "\t");
-		for (int j = 0; j < DIM; j++)
-		{
-			char	   *end;
-
-			v[j] = tok ? strtof(tok, &end) : 0;
-			if (!tok || end == tok)
-			{
-				ok_ = 0;
-				break;
-			}
-			tok = end;
-		}
-		if (!ok_)
-			continue;
-		/* 150 x 150 images: centre 75, 75 */
-		off = fabs(box[0] + box[2] / 2 - 75) + fabs(box[1] + box[3] / 2 - 75);
-		slash = strrchr(file, '/');
-		if (slash == NULL)
-			continue;
-		*slash = 0;
-		slash = strrchr(file, '/');
-		snprintf(dir, sizeof(dir), "%s", slash ? slash + 1 : file);
-		*strchr(file, 0) = '/';
-		if (strcmp(file, last) == 0)
-		{
-			if (off >= best_off)
-				continue;
-			slot = rs->n - 1;	/* a more central face of the same file */
-		}
-		else
-		{
-			slot = rs->n++;
-			rs->x = realloc(rs->x, sizeof(float) * DIM * rs->n);
-			rs->y = realloc(rs->y, sizeof(int) * rs->n);
-		}
-		snprintf(last, sizeof(last), "%s", file);
-		best_off = off;
-		for (int k = 0; k < rs->nid; k++)
-			if (strcmp(rs->names[k], dir) == 0)
-				id = k;
-		if (id < 0)
-		{
-			rs->names = realloc(rs->names, sizeof(char *) * (rs->nid + 1));
-			rs->names[rs->nid] = strdup(dir);
-			id = rs->nid++;
-		}
-		memcpy(rs->x + slot * DIM, v, sizeof(v));
-		rs->y[slot] = id;
-	}
-	free(line);
-	fclose(f);
-	return 0;
-}
-
-static void
-free_real(real_set *rs)
-{
-	for (int k = 0; k < rs->nid; k++)
-		free(rs->names[k]);
-	free(rs->names);
-	free(rs->x);
-	free(rs->y);
-}
 
 #define NSWEEP 6
 static const double sweep_dist[NSWEEP] = {0.45, 0.5, 0.55, 0.6, 0.65, INFINITY};
@@ -483,7 +351,7 @@ real_quality(const char *known_path, const char *stranger_path)
 		   known_path, rs.n, rs.nid, nknown, rows);
 	if (stranger_path)
 		printf("# strangers: %zu faces of %d identities from %s\n", st.n, st.nid, stranger_path);
-	t0 = now_ms();
+	t0 = of_wall_ms();
 	/* 4 folds: the r-th face of an identity is held out in fold r % 4 */
 	for (int fold = 0; fold < 4; fold++)
 	{
@@ -526,7 +394,7 @@ real_quality(const char *known_path, const char *stranger_path)
 			of_svm_free(m);
 		}
 		printf("# %d identities left out in turn (%d faces); %.1f s in all\n", left, lo.sprobes,
-			   (now_ms() - t0) / 1000);
+			   (of_wall_ms() - t0) / 1000);
 		printf("%9s %9s %9s %9s %9s %12s %12s\n", "max_dist", "min_prob", "id_acc", "misid",
 			   "false_rej", "strng_acc", "left_out_acc");
 		for (int a = 0; a < NSWEEP; a++)
@@ -581,7 +449,7 @@ main(int argc, char **argv)
 			rng_state = 1000 + r * 10 + c;
 			make_dataset(&d, rows[r], classes[c]);
 			of_svm_params_default(&p);
-			deadline = now_ms() + 60000;
+			deadline = of_wall_ms() + 60000;
 			of_set_cancel_hook(past_deadline);
 			ms = train_ms(&d, &p, &m, &acc);
 			of_set_cancel_hook(NULL);

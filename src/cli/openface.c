@@ -18,14 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cblas.h>
 
 #include "image.h"
-#include "nets.h"
 #include "landmark_post.h"
+#include "nets.h"
 #include "pipeline.h"
+#include "timing.h"
 
 typedef struct cli
 {
@@ -121,31 +121,6 @@ load_image(const char *path, of_image *img)
 	}
 	free(data);
 	return 0;
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t) n, sizeof(double), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static int
@@ -293,21 +268,21 @@ cmd_bench(const cli *c, of_models *m, int nfiles, char **files)
 			double		t0,
 						st[NSTAGE] = {0};
 
-			t0 = now_ms();
+			t0 = of_wall_ms();
 			if (of_image_decode(data, len, NULL, &img, &err) != OF_OK)
 			{
 				fprintf(stderr, "openface: %s: %s\n", files[i], err.msg);
 				rc = 1;
 				break;
 			}
-			st[DECODE] = now_ms() - t0;
-			t0 = now_ms();
+			st[DECODE] = of_wall_ms() - t0;
+			t0 = of_wall_ms();
 			if (of_pipeline_detect(m, &img, &c->opt, &dets, &nd, &err) != OF_OK)
 			{
 				fprintf(stderr, "openface: %s: %s\n", files[i], err.msg);
 				rc = 1;
 			}
-			st[DETECT] = now_ms() - t0;
+			st[DETECT] = of_wall_ms() - t0;
 			nfaces = 0;
 			for (int f = 0; f < nd; f++)
 			{
@@ -316,18 +291,18 @@ cmd_bench(const cli *c, of_models *m, int nfiles, char **files)
 
 				if (lc.w <= 0 || lc.h <= 0)
 					continue;
-				t0 = now_ms();
+				t0 = of_wall_ms();
 				if (of_pipeline_landmarks(m, &img, &dets[f], &face, &err) != OF_OK)
 					break;
-				st[LANDMARKS] += now_ms() - t0;
-				t0 = now_ms();
+				st[LANDMARKS] += of_wall_ms() - t0;
+				t0 = of_wall_ms();
 				if (of_pipeline_align(&img, &face, c->opt.align, input, &err) != OF_OK)
 					break;
-				st[ALIGN] += now_ms() - t0;
-				t0 = now_ms();
+				st[ALIGN] += of_wall_ms() - t0;
+				t0 = of_wall_ms();
 				if (of_pipeline_describe(m, &face, input, &err) != OF_OK)
 					break;
-				st[RECOGNISE] += now_ms() - t0;
+				st[RECOGNISE] += of_wall_ms() - t0;
 				nfaces++;
 			}
 			free(dets);
@@ -344,7 +319,7 @@ cmd_bench(const cli *c, of_models *m, int nfiles, char **files)
 		free(data);
 		printf("%s\t%d", files[i], nfaces);
 		for (int s = 0; s < NSTAGE; s++)
-			printf("\t%.2f", median(t[s], c->runs));
+			printf("\t%.2f", of_median(t[s], c->runs));
 		printf("\n");
 	}
 	for (int s = 0; s < NSTAGE; s++)
