@@ -1,7 +1,8 @@
 /*
  * Reading the compact expected data of test/fixtures/pipeline/ (made by its
  * extract.py): tab-separated lines whose first field names the record, and
- * raw little-endian float32 files.
+ * raw little-endian float32 files.  Include after defining _POSIX_C_SOURCE
+ * 200809L (test_files.h).
  */
 #ifndef OF_FIXTURE_TSV_H
 #define OF_FIXTURE_TSV_H
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_files.h"
+
 #define TSV_MAX_FIELDS 200
 
 typedef struct tsv_line
@@ -17,35 +20,6 @@ typedef struct tsv_line
 	int			n;
 	char	   *f[TSV_MAX_FIELDS];
 } tsv_line;
-
-/* Read a whole file into a NUL-terminated malloc'd buffer; NULL on failure. */
-static inline char *
-fixture_slurp(const char *path, size_t *len)
-{
-	FILE	   *fp = fopen(path, "rb");
-	char	   *buf = NULL;
-	long		sz;
-
-	if (fp == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (sz = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0)
-	{
-		buf = malloc((size_t) sz + 1);
-		if (buf && fread(buf, 1, (size_t) sz, fp) != (size_t) sz)
-		{
-			free(buf);
-			buf = NULL;
-		}
-		if (buf)
-		{
-			buf[sz] = 0;
-			if (len)
-				*len = (size_t) sz;
-		}
-	}
-	fclose(fp);
-	return buf;
-}
 
 /* Split the buffer in place into lines of fields; returns the number of lines. */
 static inline int
@@ -87,7 +61,7 @@ static inline float *
 fixture_f32(const char *path, size_t count)
 {
 	size_t		len = 0;
-	char	   *buf = fixture_slurp(path, &len);
+	char	   *buf = (char *) read_file(path, &len);
 
 	if (buf == NULL || len != count * sizeof(float))
 	{

@@ -4,6 +4,8 @@
  * checked by hand (fit recovers known transforms, warp samples correctly,
  * a tilted face comes out with level eyes).
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +43,7 @@ check_samples(void)
 				   *rc = NULL;
 
 		snprintf(path, sizeof(path), DIR "sample%d.tsv", s);
-		text = fixture_slurp(path, NULL);
+		text = (char *) read_file(path, NULL);
 		if (!ok(text != NULL, "read %s", path))
 			continue;
 		nl = tsv_parse(text, lines, 64);
@@ -89,7 +91,7 @@ check_samples(void)
 static void
 check_faces(void)
 {
-	char	   *text = fixture_slurp(DIR "faces_crops.tsv", NULL);
+	char	   *text = (char *) read_file(DIR "faces_crops.tsv", NULL);
 	static tsv_line lines[64];
 	int			nl,
 				nbad = 0;

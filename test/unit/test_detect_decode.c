@@ -3,6 +3,8 @@
  * (test/fixtures/pipeline/det_*: raw network outputs, candidates before NMS,
  * kept indices, final boxes), plus hand-made NMS tie and threshold cases.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +51,7 @@ check_case(const char *id)
 				kept_match = 1;
 
 	snprintf(path, sizeof(path), DIR "%s.tsv", id);
-	text = fixture_slurp(path, NULL);
+	text = (char *) read_file(path, NULL);
 	if (!ok(text != NULL, "%s: read %s", id, path))
 		return;
 	nl = tsv_parse(text, lines, 64);

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The whole file in a malloc'd buffer (NULL and *len = 0 on failure). */
+/*
+ * The whole file in a malloc'd buffer with a NUL after the last byte, so text
+ * files can be parsed in place; NULL on failure.  len may be NULL.
+ */
 static inline unsigned char *
 read_file(const char *path, size_t *len)
 {
@@ -19,14 +22,19 @@ read_file(const char *path, size_t *len)
 	unsigned char *buf = NULL;
 	long		n;
 
-	*len = 0;
+	if (len)
+		*len = 0;
 	if (f == NULL)
 		return NULL;
 	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0)
 	{
 		buf = malloc((size_t) n + 1);
 		if (buf != NULL && fread(buf, 1, (size_t) n, f) == (size_t) n)
-			*len = (size_t) n;
+		{
+			buf[n] = '\0';
+			if (len)
+				*len = (size_t) n;
+		}
 		else
 		{
 			free(buf);

@@ -3,6 +3,8 @@
  * detection boxes, raw → relative post-processing (bit-exact float32), and
  * relative → image pixels (the unfloored box origin quirk).
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,7 @@ check_case(const char *id)
 	double		maxd = 0;
 
 	snprintf(path, sizeof(path), DIR "%s.tsv", id);
-	text = fixture_slurp(path, NULL);
+	text = (char *) read_file(path, NULL);
 	if (!ok(text != NULL, "%s: read %s", id, path))
 		return;
 	nl = tsv_parse(text, lines, 8);
@@ -99,7 +101,7 @@ check_case(const char *id)
 static void
 check_faces_crops(void)
 {
-	char	   *text = fixture_slurp(DIR "faces_crops.tsv", NULL);
+	char	   *text = (char *) read_file(DIR "faces_crops.tsv", NULL);
 	static tsv_line lines[64];
 	int			nl,
 				nbad = 0;

@@ -7,6 +7,8 @@
  *
  * Needs the converted model: $OPENFACE_MODEL_DIR/openface.ofm (default models/).
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +39,7 @@ load_ref(int s, ref_face *faces, int max, int *W, int *H)
 				n = -1;
 
 	snprintf(path, sizeof(path), DIR "sample%d.tsv", s);
-	text = fixture_slurp(path, NULL);
+	text = (char *) read_file(path, NULL);
 	if (text == NULL)
 		return -1;
 	nl = tsv_parse(text, lines, 64);
@@ -84,7 +86,7 @@ load_image(int s, of_image *img)
 	of_status	st;
 
 	snprintf(path, sizeof(path), "test/fixtures/images/sample%d.jpg", s);
-	data = fixture_slurp(path, &len);
+	data = (char *) read_file(path, &len);
 	if (data == NULL)
 		return -1;
 	st = of_image_decode(data, len, NULL, img, &err);
