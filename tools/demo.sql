@@ -31,8 +31,13 @@ FROM face_embed_all(pg_read_binary_file(:'dir' || '/photos/bbt4.jpg')) g,
 ORDER BY g.box[2] > 150, g.box[1];
 
 \echo
-\echo == The same faces named by an SVM trained on the table (NULL = a stranger)
+\echo == The same faces named by an SVM trained on the table. face_svm_predict says NULL
+\echo == (a stranger) unless the face is within 0.50 of a stored face of that person and
+\echo == probable enough; face_svm_scores shows the best guess behind the decision.
 SELECT classes, samples FROM face_svm_train('photos', 'person', 'embedding');
-SELECT g.face, face_svm_predict('photos', g.embedding) AS svm_says
-FROM face_embed_all(pg_read_binary_file(:'dir' || '/photos/bbt4.jpg')) g
+SELECT g.face, face_svm_predict('photos', g.embedding) AS svm_says,
+       s.label AS best_guess, round(s.probability::numeric, 2) AS probability,
+       round(s.distance::numeric, 3) AS distance
+FROM face_embed_all(pg_read_binary_file(:'dir' || '/photos/bbt4.jpg')) g,
+     LATERAL (SELECT * FROM face_svm_scores('photos', g.embedding) LIMIT 1) s
 ORDER BY g.box[2] > 150, g.box[1];
