@@ -52,22 +52,22 @@
 
 /*
  * Build options and their defaults, measured with bench/index_bench.sh on
- * face-like data (100k unit vectors, 8 per identity, same identity ~0.43
- * apart, different ~1.06; 2 cores shared with other work):
- *   m = 16, ef_construction = 64 (default): build 17 s, 33 MiB;
- *     recall@10 0.88 / 0.93 / 0.97 at ef_search 20 / 40 / 80 for
- *     1900 / 940 / 490 queries/s; radius 0.6 recall 0.99.
- *   m = 24, ef_construction = 100: build 40 s, 44 MB; recall@10
- *     0.94 / 0.97 at ef_search 20 / 40, about 2/3 of the speed.
- * The default builds twice as fast; the same person's faces (what a
- * threshold query wants) are found either way, the misses are among other
- * people.  hnswlib with m = 16, ef_construction = 64 gets 0.84 / 0.91 at
- * ef 20 / 40 on the same data.  openface.ef_search defaults to 40.
+ * face-like data (test/facelike.h: 100k unit vectors, 8 per identity, same
+ * identity ~0.41 apart, different ~1.08), quiet machine, one run each:
+ *   m = 24, ef_construction = 100 (default): build 22.6 s, 44 MiB;
+ *     recall@10 0.959 / 0.976 / 0.987 at ef_search 20 / 40 / 80 for
+ *     1364 / 640 / 364 queries/s; filtered 10% recall 0.86; radius 0.6
+ *     recall 0.998.
+ *   m = 16, ef_construction = 64: build 10.4 s, 33 MiB; recall@10
+ *     0.901 / 0.952 / 0.970 for 1631 / 1087 / 667 queries/s; filtered 10%
+ *     recall 0.77.  At 1M rows this graph fell to 0.71 at ef_search 40 and
+ *     radius recall 0.92: too sparse for this data, hence the default.
+ * openface.ef_search defaults to 40.
  */
-#define FG_DEFAULT_M		16
+#define FG_DEFAULT_M		24
 #define FG_MIN_M			4
 #define FG_MAX_M			64
-#define FG_DEFAULT_EF_CONSTRUCTION	64
+#define FG_DEFAULT_EF_CONSTRUCTION	100
 #define FG_MIN_EF_CONSTRUCTION		10
 #define FG_MAX_EF_CONSTRUCTION		1000
 #define FG_MAX_LEVEL		15
