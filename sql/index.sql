@@ -91,6 +91,16 @@ SELECT pg_temp.recall(10, 10, 3) >= 0.95 AS recall_10pct, pg_temp.recall(10, 100
 -- asking for more rows than match returns all that match
 SELECT count(*) AS all_matches FROM pg_temp.index_knn(100, 100, 7) WHERE qid = 1;
 
+-- the planner weighs filters: plain kNN and a 10% filter use the index, a
+-- 0.4% filter (the executor would stream ~250 rows per row kept) the exact
+-- scan.  Cheap element reads make this small table cost like a large one.
+ANALYZE faces;
+SET random_page_cost = 0.1;
+EXPLAIN (COSTS OFF) SELECT id FROM faces ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1) LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT id FROM faces WHERE pid <= 25 ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1) LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT id FROM faces WHERE pid = 7 ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1) LIMIT 10;
+RESET random_page_cost;
+
 -- radius search: every row within the radius, against the exact count
 CREATE FUNCTION pg_temp.radius_counts(r float8, use_index bool) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;
