@@ -62,6 +62,21 @@ SET openface.detector_input_size = 100;
 SELECT face_embed(img) FROM photos WHERE name = 'noface';
 SELECT 'still alive' AS session;
 
+-- EXIF orientation: sample2's face, cropped and turned a quarter turn
+-- (jpegtran, lossless) and tagged orientation 6 as phones store portraits,
+-- is turned upright before detection; the box is in upright coordinates
+CREATE TABLE sideways AS SELECT pg_read_binary_file(:'fixtures' || '/photos/sideways_exif6.jpg') AS img;
+SELECT box, round(score::numeric, 2) AS score FROM sideways, face_detect(img);
+SELECT face_embed(s.img) <-> face_embed(p.img) < 0.15 AS same_face_as_sample2
+  FROM sideways s, photos p WHERE p.name = 'sample2';
+SET openface.exif_orientation = off;
+SELECT count(*) AS faces_left_sideways FROM sideways, face_detect(img);
+RESET openface.exif_orientation;
+SET openface.mode = faceapi;
+SELECT count(*) AS faces_faceapi_mode FROM sideways, face_detect(img);
+RESET openface.mode;
+DROP TABLE sideways;
+
 -- statement_timeout cancels a long embedding promptly
 SET statement_timeout = '50ms';
 SELECT count(face_embed(img)) FROM photos, generate_series(1, 20);

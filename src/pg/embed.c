@@ -67,7 +67,7 @@ photo_faces_compute(bytea *photo)
 	p->cb.arg = p;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &p->cb);
 
-	dopts.max_pixels = (size_t) openface_max_image_pixels;
+	openface_decode_options(&dopts);
 	if (of_image_decode(VARDATA_ANY(photo), VARSIZE_ANY_EXHDR(photo), &dopts, &p->img, &err) != OF_OK)
 		openface_report(&err, "could not decode image", image_hint(err.code));
 	openface_pipeline_options(&popts);

@@ -41,7 +41,8 @@ static int	detector_input_size = 416;
 static double min_score = 0.5;
 static bool small_faces = true;
 static int	blas_threads = 1;
-int			openface_max_image_pixels = 50000000;
+static int	max_image_pixels = 50000000;
+static bool exif_orientation = true;
 
 static of_models *models;
 static char *models_path;		/* path models was opened from */
@@ -96,8 +97,13 @@ _PG_init(void)
 	DefineCustomIntVariable("openface.max_image_pixels",
 							"Largest image (width x height) that will be decoded.",
 							"Checked from the image header, before any pixel memory is allocated.",
-							&openface_max_image_pixels, 50000000, 1, INT_MAX, PGC_USERSET, 0,
+							&max_image_pixels, 50000000, 1, INT_MAX, PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("openface.exif_orientation",
+							 "Turn JPEG photos upright by their EXIF orientation tag before detection.",
+							 "Phones store portraits sideways with a tag; the detector needs upright faces.  "
+							 "openface.mode = faceapi never applies it, as face-api does not.",
+							 &exif_orientation, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("openface.threads",
 							"OpenBLAS threads per backend for the networks.",
 							"Parallel query already uses one process per core: keep 1 unless a single query must be faster.",
@@ -144,6 +150,13 @@ openface_models(void)
 	models_path = MemoryContextStrdup(TopMemoryContext, path);
 	pfree(path);
 	return models;
+}
+
+void
+openface_decode_options(of_decode_opts *o)
+{
+	o->max_pixels = (size_t) max_image_pixels;
+	o->apply_exif_orientation = exif_orientation && mode != MODE_FACEAPI;
 }
 
 void

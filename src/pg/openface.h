@@ -5,15 +5,15 @@
 #define OPENFACE_H
 
 #include "common.h"
+#include "image.h"
 #include "nets.h"
 #include "pipeline.h"
-
-extern int	openface_max_image_pixels;
 
 /* The models, mapped on first use in this backend (ERROR if unavailable). */
 extern const of_models *openface_models(void);
 
-/* Pipeline options from the openface.* settings. */
+/* Decoding and pipeline options from the openface.* settings. */
+extern void openface_decode_options(of_decode_opts *o);
 extern void openface_pipeline_options(of_pipeline_options *o);
 
 /* The most prominent face's descriptor (palloc'd), NULL when there is none. */

@@ -3,7 +3,7 @@
 -- The openface.* settings exist once the library is loaded (at first use).
 LOAD 'openface';
 BEGIN;
-SELECT plan(28);
+SELECT plan(29);
 
 SELECT function_returns('face_embed', ARRAY['bytea'], 'face_embedding');
 SELECT function_returns('face_embed_all', ARRAY['bytea'], 'setof record');
@@ -40,6 +40,7 @@ SELECT is(current_setting('openface.detector_input_size'), '416', 'detector inpu
 SELECT is(current_setting('openface.min_score'), '0.5', 'min score 0.5');
 SELECT is(current_setting('openface.max_image_pixels'), '50000000', 'max image pixels');
 SELECT is(current_setting('openface.small_faces'), 'on', 'the small-face detector pass is on by default');
+SELECT is(current_setting('openface.exif_orientation'), 'on', 'EXIF orientation is applied by default');
 SELECT is(current_setting('openface.threads'), '1', 'one OpenBLAS thread per backend');
 SELECT is((SELECT context FROM pg_settings WHERE name = 'openface.model_path'), 'superuser',
           'openface.model_path is superuser-only');
