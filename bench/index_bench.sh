@@ -10,7 +10,7 @@
 # openface extension must be installed there.  Creates and drops the database
 # openface_index_bench.  Latencies are measured in the server (PL/pgSQL
 # clock_timestamp around each query); q/s also with pgbench, one client,
-# which includes the client round trip.
+# prepared statements, which includes the client round trip.
 set -euo pipefail
 N=${1:-100000}
 NQ=${2:-1000}
@@ -132,14 +132,14 @@ SELECT format('ef_search %4s  recall@10 %s  %s', $ef, recall('ef$ef', 'exact'), 
 SQL
 done
 
-echo "== pgbench q/s (1 client, 10 s each, random query)"
+echo "== pgbench q/s (1 client, prepared statements, 10 s each, random query)"
 cat > "$tmp/knn.sql" <<SQL
 \set q random(1, $NQ)
 SELECT id FROM items ORDER BY e <-> (SELECT e FROM queries WHERE qid = :q) LIMIT 10;
 SQL
 chmod 644 "$tmp/knn.sql"
 for ef in $EFS; do
-  tps=$(PGOPTIONS="-c openface.ef_search=$ef -c enable_seqscan=off" pgbench -n -c 1 -T 10 -f "$tmp/knn.sql" $DB 2>/dev/null | awk '/^tps/ {print int($3)}')
+  tps=$(PGOPTIONS="-c openface.ef_search=$ef -c enable_seqscan=off" pgbench -n -M prepared -c 1 -T 10 -f "$tmp/knn.sql" $DB 2>/dev/null | awk '/^tps/ {print int($3)}')
   echo "ef_search $ef: $tps q/s"
 done
 

@@ -46,7 +46,7 @@ FROM generate_series(0, $p - 1) r \gexec
 INSERT INTO items SELECT * FROM src;
 VACUUM ANALYZE items;
 SQL
-    build=$($P -c '\timing on' -c "CREATE INDEX ON items USING facegraph (e)" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+    build=$($P -c "SET maintenance_work_mem = '1GB'" -c '\timing on' -c "CREATE INDEX ON items USING facegraph (e)" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
     $P <<SQL >"$tmp/run.txt"
 SET openface.ef_search = $EF;
 CREATE TEMP TABLE lat (qid int, ms float8, found int);

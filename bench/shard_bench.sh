@@ -24,7 +24,7 @@ nodes=()
 start_node() {   # name port
     runuser -u postgres -- "$pgbin/initdb" -D "$dir/$1" -A trust -U postgres >/dev/null
     runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/$1" -l "$dir/$1.log" -w \
-        -o "-p $2 -k $dir -c listen_addresses='' -c shared_buffers=256MB -c max_parallel_workers_per_gather=0" start >/dev/null
+        -o "-p $2 -k $dir -c listen_addresses='' -c shared_buffers=1GB -c maintenance_work_mem=1GB -c max_parallel_workers_per_gather=0" start >/dev/null
     nodes+=("$1")
 }
 cleanup() {
