@@ -167,4 +167,33 @@ FROM (SELECT sum(cardinality(ids)) n FROM runs WHERE label = 'radius') a,
      (SELECT sum(cardinality(ids)) n FROM runs WHERE label = 'exact_radius') b;
 SQL
 
+echo "== churn: delete 10%, re-sample 10% (same identity), VACUUM; recall at ef_search 40"
+$P -At <<SQL
+\o /dev/null
+SET openface.ef_search = 40; SET enable_seqscan = off;
+SELECT run('fresh40', 'knn', $NEX);
+INSERT INTO runs SELECT 'exact_first', qid, ms, ids FROM runs WHERE label = 'exact' AND qid <= $NEX;
+RESET enable_seqscan;
+SELECT setseed(0.5);
+DELETE FROM items WHERE id % 10 = 1;
+UPDATE items SET e = l2_normalize(ARRAY(SELECT x + 0.02 * (random() - 0.5) FROM unnest(e::real[]) x)::face_embedding)
+ WHERE id % 10 = 2;
+\o
+SELECT format('index before VACUUM %s MiB', round(pg_relation_size('items_e') / 1048576.0, 1));
+\timing on
+VACUUM items;
+\timing off
+SELECT format('index after VACUUM %s MiB; face_index_check rows: %s',
+  round(pg_relation_size('items_e') / 1048576.0, 1), (SELECT count(*) FROM face_index_check('items_e')));
+SET enable_indexscan = off; SET enable_bitmapscan = off; SET max_parallel_workers_per_gather = 0;
+\o /dev/null
+SELECT run('exact_churn', 'knn', $NEX);
+RESET enable_indexscan; RESET enable_bitmapscan;
+SET openface.ef_search = 40; SET enable_seqscan = off;
+SELECT run('churn', 'knn', $NEX);
+\o
+SELECT format('after churn: recall@10 %s (fresh index, same %s queries: %s)  %s',
+  recall('churn', 'exact_churn'), $NEX, recall('fresh40', 'exact_first'), stats('churn'));
+SQL
+
 psql -X -q -d postgres -c "DROP DATABASE $DB"
