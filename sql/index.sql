@@ -99,6 +99,8 @@ SET random_page_cost = 0.1;
 EXPLAIN (COSTS OFF) SELECT id FROM faces ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1) LIMIT 10;
 EXPLAIN (COSTS OFF) SELECT id FROM faces WHERE pid <= 25 ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1) LIMIT 10;
 EXPLAIN (COSTS OFF) SELECT id FROM faces WHERE pid = 7 ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1) LIMIT 10;
+-- without a LIMIT (a cursor, a postgres_fdw shard query) the reader stops early: index
+EXPLAIN (COSTS OFF) SELECT id FROM faces ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1);
 RESET random_page_cost;
 
 -- radius search: every row within the radius, against the exact count

@@ -673,6 +673,16 @@ fgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 		streamed = ntuples;
 	*indexStartupCost = first * per_element;
 	*indexTotalCost = *indexStartupCost + streamed * 2 * m * per_element;
+
+	/*
+	 * An ORDER BY without a LIMIT is read by a cursor or a remote query
+	 * (postgres_fdw fetches in batches) that stops after the first rows,
+	 * but the planner would assume a tenth of all rows
+	 * (cursor_tuple_fraction) and sort the whole table instead.  There,
+	 * charge the search alone.
+	 */
+	if (path->indexorderbys != NIL && root->limit_tuples < 0)
+		*indexTotalCost = *indexStartupCost;
 	*indexSelectivity = costs.indexSelectivity;
 	*indexCorrelation = 0;
 	*indexPages = costs.numIndexPages;
