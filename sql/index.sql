@@ -152,6 +152,13 @@ VACUUM faces;
 SELECT * FROM face_index_check('faces_e');
 SELECT pg_temp.recall(10, 1, 0) >= 0.98 AS recall_after_second_vacuum;
 SELECT pg_temp.recall(10, 10, 3) >= 0.95 AS filtered_recall_after_vacuum;
+-- the second VACUUM freed the elements the first one deleted: new rows
+-- take their space instead of growing the index
+SELECT pg_relation_size('faces_e') AS size_before_reuse \gset
+INSERT INTO faces (pid, e) SELECT pid, pg_temp.sample(c, 0.04) FROM ids, generate_series(1, 2) WHERE pid <= 250 ORDER BY pid;
+SELECT pg_relation_size('faces_e') = :size_before_reuse AS reused_without_growth;
+SELECT * FROM face_index_check('faces_e');
+SELECT pg_temp.recall(10, 1, 0) >= 0.98 AS recall_after_reuse;
 
 -- cosine
 CREATE INDEX faces_cos ON faces USING facegraph (e face_cosine_ops);

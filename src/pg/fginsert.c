@@ -15,6 +15,7 @@
 #include <float.h>
 
 #include "miscadmin.h"
+#include "storage/freespace.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -188,6 +189,19 @@ fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, int n,
 	return (int) k;
 }
 
+/* The element at tid on a locked page, or NULL if VACUUM freed its slot. */
+static FgElement
+element_at(Page page, ItemPointer tid)
+{
+	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
+	ItemId		iid;
+
+	if (off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
+		return NULL;
+	iid = PageGetItemId(page, off);
+	return ItemIdIsNormal(iid) ? (FgElement) PageGetItem(page, iid) : NULL;
+}
+
 /*
  * Replace the list at level of the element at tid with links, but only if it
  * still equals expect (when expect is given).  False when it changed.
@@ -207,8 +221,8 @@ fg_set_links(Relation index, ItemPointer tid, int level,
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	page = BufferGetPage(buf);
-	e = (FgElement) PageGetItem(page, PageGetItemId(page, ItemPointerGetOffsetNumber(tid)));
-	if (e->level < level)
+	e = element_at(page, tid);
+	if (e == NULL || e->level < level)
 	{
 		UnlockReleaseBuffer(buf);
 		return true;
@@ -226,7 +240,7 @@ fg_set_links(Relation index, ItemPointer tid, int level,
 	}
 	state = GenericXLogStart(index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	e = (FgElement) PageGetItem(page, PageGetItemId(page, ItemPointerGetOffsetNumber(tid)));
+	e = element_at(page, tid);
 	l = e->links + fg_level_offset(info->m, level);
 	for (int i = 0; i < slots; i++)
 	{
@@ -267,8 +281,8 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 		page = BufferGetPage(buf);
-		e = (FgElement) PageGetItem(page, PageGetItemId(page, ItemPointerGetOffsetNumber(nb)));
-		if (e->level < level)
+		e = element_at(page, nb);
+		if (e == NULL || e->level < level)
 		{
 			UnlockReleaseBuffer(buf);
 			return false;
@@ -286,7 +300,7 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 			GenericXLogState *state = GenericXLogStart(index);
 
 			page = GenericXLogRegisterBuffer(state, buf, 0);
-			e = (FgElement) PageGetItem(page, PageGetItemId(page, ItemPointerGetOffsetNumber(nb)));
+			e = element_at(page, nb);
 			e->links[fg_level_offset(info->m, level) + n] = *add;
 			GenericXLogFinish(state);
 			UnlockReleaseBuffer(buf);
@@ -389,8 +403,8 @@ fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	page = BufferGetPage(buf);
-	e = (FgElement) PageGetItem(page, PageGetItemId(page, ItemPointerGetOffsetNumber(nb)));
-	if (e->level < level)
+	e = element_at(page, nb);
+	if (e == NULL || e->level < level)
 	{
 		UnlockReleaseBuffer(buf);
 		return;
@@ -405,38 +419,65 @@ fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
 		}
 	state = GenericXLogStart(index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	e = (FgElement) PageGetItem(page, PageGetItemId(page, ItemPointerGetOffsetNumber(nb)));
+	e = element_at(page, nb);
 	e->links[fg_level_offset(info->m, level) + (n < slots ? n : slots - 1)] = *add;
 	GenericXLogFinish(state);
 	UnlockReleaseBuffer(buf);
 }
 
+/*
+ * Block blk exclusively locked if it is an element page with room for size
+ * bytes, else InvalidBuffer (*avail gets what it has).
+ */
+static Buffer
+page_with_room(Relation index, BlockNumber blk, Size size, Size *avail)
+{
+	Buffer		buf;
+	Page		page;
 
+	*avail = 0;
+	if (blk == InvalidBlockNumber || blk == FG_METAPAGE_BLKNO ||
+		blk >= RelationGetNumberOfBlocks(index))
+		return InvalidBuffer;
+	buf = ReadBuffer(index, blk);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	if (!PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS))
+		*avail = PageGetFreeSpace(page);
+	if (*avail >= MAXALIGN(size))
+		return buf;
+	UnlockReleaseBuffer(buf);
+	return InvalidBuffer;
+}
 
-/* Put a new element on a page with room; returns its TID in *tid. */
+/*
+ * Put a new element on a page with room, returning its TID in *tid: space
+ * VACUUM freed (the free space map) first, then the page the last insert
+ * extended, else a new page.
+ */
 static void
 place_element(Relation index, FgElement e, Size size, ItemPointer tid)
 {
-	BlockNumber hint;
+	BlockNumber blk;
 	Buffer		buf;
 	Page		page;
 	GenericXLogState *state;
 	OffsetNumber off;
+	Size		avail;
+	bool		from_fsm = false;
 	bool		extended = false;
 
-	fg_read_meta(index, NULL, NULL, &hint);
-	if (hint != InvalidBlockNumber)
-	{
-		buf = ReadBuffer(index, hint);
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		if (PageGetFreeSpace(BufferGetPage(buf)) < MAXALIGN(size))
-		{
-			UnlockReleaseBuffer(buf);
-			buf = InvalidBuffer;
-		}
-	}
+	blk = GetPageWithFreeSpace(index, MAXALIGN(size) + sizeof(ItemIdData));
+	buf = page_with_room(index, blk, size, &avail);
+	if (buf != InvalidBuffer)
+		from_fsm = true;
 	else
-		buf = InvalidBuffer;
+	{
+		if (blk != InvalidBlockNumber)
+			RecordPageWithFreeSpace(index, blk, avail);
+		fg_read_meta(index, NULL, NULL, &blk);
+		buf = page_with_room(index, blk, size, &avail);
+	}
 
 	state = GenericXLogStart(index);
 	if (buf == InvalidBuffer)
@@ -457,7 +498,10 @@ place_element(Relation index, FgElement e, Size size, ItemPointer tid)
 			 RelationGetRelationName(index));
 	GenericXLogFinish(state);
 	ItemPointerSet(tid, BufferGetBlockNumber(buf), off);
+	avail = PageGetFreeSpace(BufferGetPage(buf));
 	UnlockReleaseBuffer(buf);
+	if (from_fsm)
+		RecordPageWithFreeSpace(index, ItemPointerGetBlockNumber(tid), avail);
 
 	if (extended)
 	{

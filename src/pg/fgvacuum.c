@@ -11,7 +11,13 @@
  * 4. Mark the removed elements deleted and forget their heap TIDs.  They
  *    keep their own links so that a concurrent scan standing on one still
  *    gets somewhere.
- * 5. Reconnect: a live element that nothing reachable links to (removed
+ * 5. Free the elements an earlier VACUUM deleted: step 2 has just removed
+ *    the last links to them (inserts never link to deleted elements), so
+ *    their slots go back to the page and the free space map, and inserts
+ *    reuse them.  Line pointers keep their numbers, so element TIDs stay
+ *    valid; a scan still holding a freed TID reads an unused slot (skipped)
+ *    or a newer element (a row its snapshot does not see).
+ * 6. Reconnect: a live element that nothing reachable links to (removed
  *    elements were its only way in, or inserts pruned its last in-link) is
  *    linked from its nearest reachable element.
  */
@@ -19,6 +25,7 @@
 
 #include "commands/vacuum.h"
 #include "miscadmin.h"
+#include "storage/freespace.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -34,6 +41,9 @@ typedef struct FgVacState
 	ItemPointerData *newly;		/* to be marked deleted in step 4 */
 	int			nnewly;
 	int			capnewly;
+	ItemPointerData *stale;		/* deleted by an earlier vacuum: freed in step 5 */
+	int			nstale;
+	int			capstale;
 	ItemPointerData best;		/* highest live element: entry candidate */
 	int			best_level;
 	double		live;
@@ -51,6 +61,17 @@ static bool
 is_gone(FgVacState *vs, ItemPointer tid)
 {
 	return of_idmap_get(&vs->gone, fg_tid_key(tid)) != UINT32_MAX;
+}
+
+static void
+append_tid(ItemPointerData **arr, int *n, int *cap, ItemPointer tid)
+{
+	if (*n == *cap)
+	{
+		*cap *= 2;
+		*arr = repalloc_huge(*arr, sizeof(ItemPointerData) * *cap);
+	}
+	(*arr)[(*n)++] = *tid;
 }
 
 /* Step 1. */
@@ -78,23 +99,24 @@ collect(FgVacState *vs, IndexBulkDeleteCallback callback, void *cbstate,
 		maxoff = PageGetMaxOffsetNumber(page);
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 		{
-			FgElement	e = (FgElement) PageGetItem(page, PageGetItemId(page, off));
+			ItemId		iid = PageGetItemId(page, off);
+			FgElement	e;
 			ItemPointerData tid;
 			int			found;
 			uint32	   *slot;
 			bool		dead;
 
+			if (!ItemIdIsNormal(iid))
+				continue;
+			e = (FgElement) PageGetItem(page, iid);
 			ItemPointerSet(&tid, blk, off);
 			dead = (e->flags & FG_ELEM_DELETED) != 0;
-			if (!dead && callback(&e->heaptid, cbstate))
+			if (dead)
+				append_tid(&vs->stale, &vs->nstale, &vs->capstale, &tid);
+			else if (callback(&e->heaptid, cbstate))
 			{
 				dead = true;
-				if (vs->nnewly == vs->capnewly)
-				{
-					vs->capnewly *= 2;
-					vs->newly = repalloc_huge(vs->newly, sizeof(ItemPointerData) * vs->capnewly);
-				}
-				vs->newly[vs->nnewly++] = tid;
+				append_tid(&vs->newly, &vs->nnewly, &vs->capnewly, &tid);
 			}
 			if (dead)
 			{
@@ -336,6 +358,45 @@ mark_deleted(FgVacState *vs, IndexBulkDeleteResult *stats)
 	}
 }
 
+/* Step 5. */
+static void
+free_stale(FgVacState *vs, BufferAccessStrategy bas)
+{
+	int			i = 0;
+
+	qsort(vs->stale, vs->nstale, sizeof(ItemPointerData), cmp_tid);
+	while (i < vs->nstale)
+	{
+		BlockNumber blk = ItemPointerGetBlockNumber(&vs->stale[i]);
+		Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
+		GenericXLogState *state;
+		Page		page;
+		Size		avail;
+
+		vacuum_delay_point();
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		state = GenericXLogStart(vs->index);
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+		for (; i < vs->nstale && ItemPointerGetBlockNumber(&vs->stale[i]) == blk; i++)
+		{
+			OffsetNumber off = ItemPointerGetOffsetNumber(&vs->stale[i]);
+			ItemId		iid = PageGetItemId(page, off);
+
+			if (off <= PageGetMaxOffsetNumber(page) && ItemIdIsNormal(iid) &&
+				(((FgElement) PageGetItem(page, iid))->flags & FG_ELEM_DELETED))
+				PageIndexTupleDeleteNoCompact(page, off);
+		}
+		/* PageAddItem looks for unused line pointers only when told to. */
+		PageSetHasFreeLinePointers(page);
+		GenericXLogFinish(state);
+		avail = PageGetFreeSpace(BufferGetPage(buf));
+		UnlockReleaseBuffer(buf);
+		RecordPageWithFreeSpace(vs->index, blk, avail);
+	}
+	if (vs->nstale > 0)
+		FreeSpaceMapVacuum(vs->index);
+}
+
 /* Mark everything reachable from start over live elements. */
 static void
 flood(FgVacState *vs, ItemPointer start)
@@ -452,6 +513,8 @@ vac_state_create(Relation index)
 	vs->info = fg_index_info(index);
 	vs->capnewly = 1024;
 	vs->newly = palloc(sizeof(ItemPointerData) * vs->capnewly);
+	vs->capstale = 1024;
+	vs->stale = palloc(sizeof(ItemPointerData) * vs->capstale);
 	vs->best_level = -1;
 	if (of_idmap_init(&vs->gone, 1024) != OF_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -491,12 +554,14 @@ fgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		repair(vs, info->strategy);
 		move_entry(vs);
 		mark_deleted(vs, stats);
+		free_stale(vs, info->strategy);
 	}
 	reconnect(vs, info->strategy);
 	stats->num_index_tuples = vs->live;
 	/* vs stays: its callback is registered in this context. */
 	release_gone(vs);
 	pfree(vs->newly);
+	pfree(vs->stale);
 	return stats;
 }
 
@@ -528,8 +593,13 @@ fgvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 				OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
 
 				for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
-					if (!(((FgElement) PageGetItem(page, PageGetItemId(page, off)))->flags & FG_ELEM_DELETED))
+				{
+					ItemId		iid = PageGetItemId(page, off);
+
+					if (ItemIdIsNormal(iid) &&
+						!(((FgElement) PageGetItem(page, iid))->flags & FG_ELEM_DELETED))
 						stats->num_index_tuples += 1;
+				}
 			}
 			UnlockReleaseBuffer(buf);
 		}

@@ -31,6 +31,7 @@ $primary->safe_psql('postgres', q{
     VACUUM t;
     UPDATE t SET e = sample(id + 7) WHERE id % 7 = 0;
     VACUUM t;
+    INSERT INTO t (e) SELECT sample(i) FROM generate_series(1601, 2000) i;
     CREATE UNLOGGED TABLE u (e face_embedding);
     CREATE INDEX ON u USING facegraph (e);
     INSERT INTO u SELECT e FROM t LIMIT 100;
