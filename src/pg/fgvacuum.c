@@ -44,6 +44,7 @@ typedef struct FgVacState
 	ItemPointerData *stale;		/* deleted by an earlier vacuum: freed in step 5 */
 	int			nstale;
 	int			capstale;
+	bool		unrepaired;		/* a list kept changing under repair */
 	ItemPointerData best;		/* highest live element: entry candidate */
 	int			best_level;
 	double		live;
@@ -277,6 +278,8 @@ repair(FgVacState *vs, BufferAccessStrategy bas)
 				}
 				if (!changed)
 					break;
+				if (attempt == 3)
+					vs->unrepaired = true;
 			}
 		}
 	}
@@ -554,7 +557,9 @@ fgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		repair(vs, info->strategy);
 		move_entry(vs);
 		mark_deleted(vs, stats);
-		free_stale(vs, info->strategy);
+		/* A list that may still link to stale elements keeps them for now. */
+		if (!vs->unrepaired)
+			free_stale(vs, info->strategy);
 	}
 	reconnect(vs, info->strategy);
 	stats->num_index_tuples = vs->live;
