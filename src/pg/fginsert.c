@@ -189,19 +189,6 @@ fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, int n,
 	return (int) k;
 }
 
-/* The element at tid on a locked page, or NULL if VACUUM freed its slot. */
-static FgElement
-element_at(Page page, ItemPointer tid)
-{
-	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
-	ItemId		iid;
-
-	if (off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
-		return NULL;
-	iid = PageGetItemId(page, off);
-	return ItemIdIsNormal(iid) ? (FgElement) PageGetItem(page, iid) : NULL;
-}
-
 /*
  * Replace the list at level of the element at tid with links, but only if it
  * still equals expect (when expect is given).  False when it changed.
@@ -221,7 +208,7 @@ fg_set_links(Relation index, ItemPointer tid, int level,
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	page = BufferGetPage(buf);
-	e = element_at(page, tid);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
 	if (e == NULL || e->level < level)
 	{
 		UnlockReleaseBuffer(buf);
@@ -240,7 +227,7 @@ fg_set_links(Relation index, ItemPointer tid, int level,
 	}
 	state = GenericXLogStart(index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	e = element_at(page, tid);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
 	l = e->links + fg_level_offset(info->m, level);
 	for (int i = 0; i < slots; i++)
 	{
@@ -281,7 +268,7 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 		page = BufferGetPage(buf);
-		e = element_at(page, nb);
+		e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
 		if (e == NULL || e->level < level)
 		{
 			UnlockReleaseBuffer(buf);
@@ -300,7 +287,7 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 			GenericXLogState *state = GenericXLogStart(index);
 
 			page = GenericXLogRegisterBuffer(state, buf, 0);
-			e = element_at(page, nb);
+			e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
 			e->links[fg_level_offset(info->m, level) + n] = *add;
 			GenericXLogFinish(state);
 			UnlockReleaseBuffer(buf);
@@ -403,7 +390,7 @@ fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	page = BufferGetPage(buf);
-	e = element_at(page, nb);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
 	if (e == NULL || e->level < level)
 	{
 		UnlockReleaseBuffer(buf);
@@ -419,7 +406,7 @@ fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
 		}
 	state = GenericXLogStart(index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	e = element_at(page, nb);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
 	e->links[fg_level_offset(info->m, level) + (n < slots ? n : slots - 1)] = *add;
 	GenericXLogFinish(state);
 	UnlockReleaseBuffer(buf);

@@ -252,17 +252,14 @@ read_items(IndexScanDesc scan, uint32 *ids, int n)
 		{
 			FgScanItem *it = &so->items[ids[i]];
 			OffsetNumber off = ItemPointerGetOffsetNumber(&it->tid);
-			FgElement	e;
-			ItemId		iid;
+			FgElement	e = ok ? fg_page_element(page, off) : NULL;
 
 			it->state |= FG_ITEM_READ;
-			if (off < FirstOffsetNumber || off > maxoff ||
-				!ItemIdIsNormal(iid = PageGetItemId(page, off)))
+			if (e == NULL)
 			{
 				it->state |= FG_ITEM_DEAD | FG_ITEM_EXPANDED;
 				continue;
 			}
-			e = (FgElement) PageGetItem(page, iid);
 			if (e->flags & FG_ELEM_DELETED)
 				it->state |= FG_ITEM_DEAD;
 			it->heaptid = e->heaptid;
@@ -345,15 +342,16 @@ follow(IndexScanDesc scan, uint32 id, int level, uint32 *fresh)
 	ItemPointer tid = &so->items[id].tid;
 	Buffer		buf;
 	Page		page;
+	FgElement	e;
 	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
 
 	buf = ReadBuffer(scan->indexRelation, ItemPointerGetBlockNumber(tid));
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	if (!PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS) &&
-		off <= PageGetMaxOffsetNumber(page) && ItemIdIsNormal(PageGetItemId(page, off)))
+	e = (!PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS)) ?
+		fg_page_element(page, off) : NULL;
+	if (e != NULL)
 	{
-		FgElement	e = (FgElement) PageGetItem(page, PageGetItemId(page, off));
 		const ItemPointerData *l = e->links + fg_level_offset(m, level);
 
 		if (e->level >= level)

@@ -285,6 +285,23 @@ fg_distance_from_lb(int metric, float lb)
 }
 
 /*
+ * The element at off of a locked element page, or NULL when off names no
+ * element (out of range, or a slot VACUUM freed).
+ */
+FgElement
+fg_page_element(Page page, OffsetNumber off)
+{
+	ItemId		iid;
+
+	if (off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
+		return NULL;
+	iid = PageGetItemId(page, off);
+	if (!ItemIdIsNormal(iid) || ItemIdGetLength(iid) < FG_ELEMENT_FIXED)
+		return NULL;
+	return (FgElement) PageGetItem(page, iid);
+}
+
+/*
  * Copy the element at tid into copy, at most cap bytes (FG_ELEMENT_FIXED
  * when only the code is wanted); false when tid does not name an element.
  */
@@ -302,14 +319,13 @@ fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap)
 	buf = ReadBuffer(index, blk);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	if (!PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS) &&
-		off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page))
+	if (!PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS))
 	{
-		ItemId		iid = PageGetItemId(page, off);
+		FgElement	e = fg_page_element(page, off);
 
-		if (ItemIdIsNormal(iid) && ItemIdGetLength(iid) >= FG_ELEMENT_FIXED)
+		if (e != NULL)
 		{
-			memcpy(copy, PageGetItem(page, iid), Min(ItemIdGetLength(iid), cap));
+			memcpy(copy, e, Min(ItemIdGetLength(PageGetItemId(page, off)), cap));
 			ok = true;
 		}
 	}

@@ -100,16 +100,14 @@ collect(FgVacState *vs, IndexBulkDeleteCallback callback, void *cbstate,
 		maxoff = PageGetMaxOffsetNumber(page);
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 		{
-			ItemId		iid = PageGetItemId(page, off);
-			FgElement	e;
+			FgElement	e = fg_page_element(page, off);
 			ItemPointerData tid;
 			int			found;
 			uint32	   *slot;
 			bool		dead;
 
-			if (!ItemIdIsNormal(iid))
+			if (e == NULL)
 				continue;
-			e = (FgElement) PageGetItem(page, iid);
 			ItemPointerSet(&tid, blk, off);
 			dead = (e->flags & FG_ELEM_DELETED) != 0;
 			if (dead)
@@ -383,10 +381,9 @@ free_stale(FgVacState *vs, BufferAccessStrategy bas)
 		for (; i < vs->nstale && ItemPointerGetBlockNumber(&vs->stale[i]) == blk; i++)
 		{
 			OffsetNumber off = ItemPointerGetOffsetNumber(&vs->stale[i]);
-			ItemId		iid = PageGetItemId(page, off);
+			FgElement	e = fg_page_element(page, off);
 
-			if (off <= PageGetMaxOffsetNumber(page) && ItemIdIsNormal(iid) &&
-				(((FgElement) PageGetItem(page, iid))->flags & FG_ELEM_DELETED))
+			if (e != NULL && (e->flags & FG_ELEM_DELETED))
 				PageIndexTupleDeleteNoCompact(page, off);
 		}
 		/* PageAddItem looks for unused line pointers only when told to. */
@@ -599,10 +596,9 @@ fgvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 
 				for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 				{
-					ItemId		iid = PageGetItemId(page, off);
+					FgElement	e = fg_page_element(page, off);
 
-					if (ItemIdIsNormal(iid) &&
-						!(((FgElement) PageGetItem(page, iid))->flags & FG_ELEM_DELETED))
+					if (e != NULL && !(e->flags & FG_ELEM_DELETED))
 						stats->num_index_tuples += 1;
 				}
 			}
