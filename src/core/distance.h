@@ -26,6 +26,23 @@ float		of_l2_distance(const float *a, const float *b, size_t n);
  */
 double		of_cosine_distance(const float *a, const float *b, size_t n);
 
+/*
+ * Start loading n floats into cache.  Graph searches visit vectors in random
+ * order, so each distance waits on memory unless the next vector was asked
+ * for while this one was computed.
+ */
+static inline void
+of_prefetch_vector(const float *v, size_t n)
+{
+#if defined(__GNUC__)
+	for (size_t b = 0; b < n * sizeof(float); b += 64)
+		__builtin_prefetch((const char *) v + b);
+#else
+	(void) v;
+	(void) n;
+#endif
+}
+
 /* Portable reference kernels, exported for the unit tests. */
 float		of_l2_squared_scalar(const float *a, const float *b, size_t n);
 float		of_dot_scalar(const float *a, const float *b, size_t n);

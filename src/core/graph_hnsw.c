@@ -12,6 +12,13 @@
 #include "graph_heap.h"
 #include "graph_select.h"
 
+/*
+ * How many vectors ahead of the distance being computed to prefetch: one
+ * vector is computed in ~10 ns, fetched from memory in ~100 (measured on
+ * 100k rows: ~10% faster builds at 1 to 6, no better beyond).
+ */
+#define PREFETCH_AHEAD	4
+
 struct of_hnsw
 {
 	size_t		dim;
@@ -302,19 +309,31 @@ search_level(of_hnsw *g, scratch *s, const float *q, int level, int ef)
 	while (s->cand.n)
 	{
 		of_heap_item c = of_heap_pop(&s->cand);
-		int			n;
+		int			n,
+					fresh;
 
 		if (s->res.n >= (size_t) ef && c.d > of_heap_top(&s->res)->d)
 			break;
 		n = copy_list(g, c.id, level, buf);
+		fresh = 0;
 		for (int i = 0; i < n; i++)
 		{
 			uint32_t	e = (uint32_t) buf[i];
-			float		d;
 
 			if (s->mark[e] == s->epoch)
 				continue;
 			s->mark[e] = s->epoch;
+			buf[fresh++] = (int32_t) e;
+		}
+		for (int i = 0; i < fresh && i < PREFETCH_AHEAD; i++)
+			of_prefetch_vector(g->vecs + (size_t) buf[i] * g->dim, g->dim);
+		for (int i = 0; i < fresh; i++)
+		{
+			uint32_t	e = (uint32_t) buf[i];
+			float		d;
+
+			if (i + PREFETCH_AHEAD < fresh)
+				of_prefetch_vector(g->vecs + (size_t) buf[i + PREFETCH_AHEAD] * g->dim, g->dim);
 			d = of_l2_squared(q, g->vecs + (size_t) e * g->dim, g->dim);
 			if (s->res.n < (size_t) ef || d < of_heap_top(&s->res)->d)
 			{
@@ -403,12 +422,18 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, int level)
 		long		drop = -1;
 		float		dropd = -1.0f;
 
+		for (int i = 0; i < n && i < PREFETCH_AHEAD; i++)
+			of_prefetch_vector(g->vecs + (size_t) l[i + 1] * g->dim, g->dim);
 		/* Insertion-sort the old links plus the new one by distance. */
 		for (int i = 0; i <= n; i++)
 		{
 			uint32_t	id = i < n ? (uint32_t) l[i + 1] : add;
-			float		d = of_l2_squared(base, g->vecs + (size_t) id * g->dim, g->dim);
+			float		d;
 			size_t		j = cnt++;
+
+			if (i + PREFETCH_AHEAD < n)
+				of_prefetch_vector(g->vecs + (size_t) l[i + 1 + PREFETCH_AHEAD] * g->dim, g->dim);
+			d = of_l2_squared(base, g->vecs + (size_t) id * g->dim, g->dim);
 
 			while (j > 0 && s->pdd[j - 1] > d)
 			{
