@@ -190,5 +190,28 @@ RESET maintenance_work_mem;
 SELECT * FROM face_index_check('faces_small_mem');
 DROP INDEX faces_small_mem;
 
+-- scans pin pages through the buffers that last held them (fgrecent.c):
+-- a second identical scan counts the same block reads in pg_statio, and a
+-- REINDEX (new file) or a temporary table (local buffers) still answer right
+SET enable_seqscan = off;
+BEGIN;
+SELECT count(*) FROM (SELECT id FROM small ORDER BY e <-> (SELECT e FROM queries WHERE qid = 2) LIMIT 5) s;
+SELECT pg_stat_get_xact_blocks_fetched('small_e'::regclass) AS f1,
+       pg_stat_get_xact_blocks_hit('small_e'::regclass) AS h1 \gset
+SELECT count(*) FROM (SELECT id FROM small ORDER BY e <-> (SELECT e FROM queries WHERE qid = 2) LIMIT 5) s;
+SELECT pg_stat_get_xact_blocks_fetched('small_e'::regclass) = 2 * :f1 AS fetches_counted,
+       pg_stat_get_xact_blocks_hit('small_e'::regclass) - :h1 = :f1 AS hits_counted;
+COMMIT;
+REINDEX INDEX small_e;
+CREATE TEMP TABLE small_tmp AS SELECT * FROM small;
+CREATE INDEX small_tmp_e ON small_tmp USING facegraph (e);
+SELECT count(*) FILTER (WHERE ix.a <> ex.a) AS reindexed_mismatches,
+       count(*) FILTER (WHERE tx.a <> ex.a) AS temp_mismatches FROM queries q,
+  LATERAL (SELECT array_agg(id ORDER BY d) a FROM (SELECT id, e <-> q.e d FROM small ORDER BY e <-> q.e LIMIT 5) s) ix,
+  LATERAL (SELECT array_agg(id ORDER BY d) a FROM (SELECT id, e <-> q.e d FROM small_tmp ORDER BY e <-> q.e LIMIT 5) s) tx,
+  LATERAL (SELECT array_agg(id ORDER BY d) a FROM (SELECT id, l2_distance(e, q.e) d FROM small ORDER BY 2 LIMIT 5) s) ex;
+EXPLAIN (COSTS OFF) SELECT id FROM small_tmp ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1) LIMIT 5;
+RESET enable_seqscan;
+
 SELECT * FROM face_index_check('faces_pkey');
 DROP TABLE faces, ids, queries, small, common;

@@ -11,7 +11,8 @@
  *
  * Files: fgutils.c (pages, meta, options, handler), fgbuild.c, fginsert.c,
  * fgscan.c, fgvacuum.c, fgvalidate.c, fgcheck.c (face_index_check),
- * fgsphere.c (the face_sphere type for radius search).
+ * fgsphere.c (the face_sphere type for radius search), fgrecent.c (pins
+ * pages through the buffer that last held them).
  */
 #ifndef OPENFACE_FG_H
 #define OPENFACE_FG_H
@@ -85,6 +86,19 @@ typedef struct FgPageOpaqueData
 typedef FgPageOpaqueData *FgPageOpaque;
 
 #define FgPageGetOpaque(page) ((FgPageOpaque) PageGetSpecialPointer(page))
+
+/*
+ * Whether a page holds elements, judged from its header alone: scans ask
+ * this of every page they read, and the flags at the far end of the page
+ * would cost them one more cache miss each.  Block 0 is the meta page; every
+ * other initialised page is an element page.
+ */
+static inline bool
+fg_is_element_page(Page page, BlockNumber blkno)
+{
+	return blkno != FG_METAPAGE_BLKNO && !PageIsNew(page) &&
+		PageGetSpecialSize(page) == MAXALIGN(sizeof(FgPageOpaqueData));
+}
 
 typedef struct FgMetaPageData
 {
@@ -197,9 +211,13 @@ extern void fg_fill_meta(Page page, int m, int efc, int metric, const of_sq8 *q)
 extern void fg_read_meta(Relation index, ItemPointer entry, int *top, BlockNumber *insert_page);
 extern int	fg_random_level(int m);
 extern uint64 fg_tid_key(ItemPointer tid);
+extern int	fg_cmp_tid(const void *a, const void *b);
 extern double fg_distance_from_lb(int metric, float lb);
 extern bytea *fgoptions(Datum reloptions, bool validate);
 extern void fg_get_options(Relation index, int *m, int *efc);
+
+/* fgrecent.c */
+extern Buffer fg_read_buffer(Relation index, BlockNumber blkno);
 
 /* fgbuild.c */
 extern IndexBuildResult *fgbuild(Relation heap, Relation index, IndexInfo *indexInfo);

@@ -120,7 +120,7 @@ page_room(void)
 
 /*
  * Write the in-memory graph: meta page (block 0) then element pages in
- * breadth-first order.
+ * breadth-first order, each neighbour list sorted by TID.
  */
 static void
 write_graph(FgBuildState *st)
@@ -230,6 +230,8 @@ write_graph(FgBuildState *st)
 				else
 					ItemPointerSetInvalid(&dst[j]);
 			}
+			/* In page order, so scans read a list's pages without sorting it. */
+			qsort(dst, cnt, sizeof(ItemPointerData), fg_cmp_tid);
 		}
 		if (PageAddItem(image.data, (Item) e, size, InvalidOffsetNumber, false, false) !=
 			ItemPointerGetOffsetNumber(&tids[v]))

@@ -48,6 +48,9 @@ typedef struct FgScanItem
 	uint8		state;			/* FG_ITEM_* */
 } FgScanItem;
 
+/* How many pages read_items pins ahead of the one it reads. */
+#define FG_PIN_AHEAD		2
+
 #define FG_ITEM_READ		(1 << 0)
 #define FG_ITEM_EXPANDED	(1 << 1)
 #define FG_ITEM_EMITTED		(1 << 2)
@@ -210,67 +213,137 @@ cmp_item_tid(const void *a, const void *b, void *arg)
 }
 
 /*
- * Read the given items from their pages, one buffer lock per page: codes
- * become distances.  Only the code is touched: most items are never
- * expanded, so their links are read when (if) they are.
+ * Whether the items are in TID order already: neighbour lists are written
+ * sorted (see write_graph), so a search mostly skips the sort.
+ */
+static bool
+items_sorted(FgScanOpaque so, const uint32 *ids, int n)
+{
+	for (int i = 1; i < n; i++)
+		if (ItemPointerCompare(&so->items[ids[i - 1]].tid, &so->items[ids[i]].tid) > 0)
+			return false;
+	return true;
+}
+
+/* Pin the page of these items and ask for its header and their line pointers. */
+static Buffer
+pin_page(IndexScanDesc scan, const uint32 *ids, int n)
+{
+	FgScanOpaque so = (FgScanOpaque) scan->opaque;
+	Buffer		buf = fg_read_buffer(scan->indexRelation,
+									 ItemPointerGetBlockNumber(&so->items[ids[0]].tid));
+	const char *page = BufferGetPage(buf);
+
+	__builtin_prefetch(page);
+	for (int i = 0; i < n; i++)
+	{
+		OffsetNumber off = ItemPointerGetOffsetNumber(&so->items[ids[i]].tid);
+
+		if (off >= FirstOffsetNumber && off <= MaxOffsetNumber)
+			__builtin_prefetch(PageGetItemId(page, off));
+	}
+	return buf;
+}
+
+/*
+ * Ask for the codes of these items on a pinned page.  The line pointers are
+ * read without the content lock: they only give addresses inside the page to
+ * prefetch, and a writer changing them meanwhile costs a useless prefetch.
+ */
+static void
+prefetch_elements(IndexScanDesc scan, Buffer buf, const uint32 *ids, int n)
+{
+	FgScanOpaque so = (FgScanOpaque) scan->opaque;
+	const char *page = BufferGetPage(buf);
+
+	for (int i = 0; i < n; i++)
+	{
+		OffsetNumber off = ItemPointerGetOffsetNumber(&so->items[ids[i]].tid);
+		const char *p;
+
+		if (off < FirstOffsetNumber || off > MaxOffsetNumber)
+			continue;
+		p = page + (ItemIdGetOffset(PageGetItemId(page, off)) & (BLCKSZ - 1));
+		for (Size b = 0; b < FG_ELEMENT_FIXED && p + b < page + BLCKSZ; b += 64)
+			__builtin_prefetch(p + b);
+	}
+}
+
+/* Lock a pinned page, turn its items' codes into distances, release it. */
+static void
+read_page(IndexScanDesc scan, Buffer buf, const uint32 *ids, int n)
+{
+	FgScanOpaque so = (FgScanOpaque) scan->opaque;
+	Page		page;
+	bool		ok;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	ok = fg_is_element_page(page, BufferGetBlockNumber(buf));
+	for (int i = 0; i < n; i++)
+	{
+		FgScanItem *it = &so->items[ids[i]];
+		FgElement	e = ok ? fg_page_element(page, ItemPointerGetOffsetNumber(&it->tid)) : NULL;
+
+		it->state |= FG_ITEM_READ;
+		if (e == NULL)
+		{
+			it->state |= FG_ITEM_DEAD | FG_ITEM_EXPANDED;
+			continue;
+		}
+		if (e->flags & FG_ELEM_DELETED)
+			it->state |= FG_ITEM_DEAD;
+		it->heaptid = e->heaptid;
+		it->level = e->level;
+		it->d2 = of_sq8_l2_squared(&so->qq, e->code);
+		it->lb = of_sq8_l2_lower_bound(it->d2, e->resid);
+		if (so->has_sphere)
+			it->lb_sphere = so->sphere_same ? it->lb :
+				of_sq8_l2_lower_bound(of_sq8_l2_squared(&so->sq, e->code), e->resid);
+	}
+	UnlockReleaseBuffer(buf);
+}
+
+/*
+ * Read the given items (at most 2m) from their pages, one buffer lock per
+ * page: codes become distances.  Only the code is touched: most items are
+ * never expanded, so their links are read when (if) they are.
+ *
+ * Neighbours lie on pages scattered over the index, and the first touch of
+ * a page header, a line pointer or an element is a cache miss each.  So
+ * pages are pinned two ahead of use and their elements prefetched one
+ * ahead: the misses of the next pages overlap the distances of this one.
  */
 static void
 read_items(IndexScanDesc scan, uint32 *ids, int n)
 {
 	FgScanOpaque so = (FgScanOpaque) scan->opaque;
-	int			i = 0;
+	int			first[2 * FG_MAX_M + 1];
+	Buffer		pinned[FG_PIN_AHEAD + 1];
+	int			npages = 0;
 
-	if (n > 1)
+	Assert(n <= 2 * FG_MAX_M);
+	if (!items_sorted(so, ids, n))
 		qsort_arg(ids, n, sizeof(uint32), cmp_item_tid, so->items);
-	while (i < n)
+	for (int i = 0; i < n; i++)
+		if (i == 0 || ItemPointerGetBlockNumber(&so->items[ids[i]].tid) !=
+			ItemPointerGetBlockNumber(&so->items[ids[i - 1]].tid))
+			first[npages++] = i;
+	first[npages] = n;
+
+	for (int p = -FG_PIN_AHEAD; p < npages; p++)
 	{
-		BlockNumber blk = ItemPointerGetBlockNumber(&so->items[ids[i]].tid);
-		Buffer		buf;
-		Page		page;
-		OffsetNumber maxoff;
-		bool		ok;
+		int			pin = p + FG_PIN_AHEAD,
+					pf = pin - 1;
 
-		buf = ReadBuffer(scan->indexRelation, blk);
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		page = BufferGetPage(buf);
-		ok = !PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS);
-		maxoff = ok ? PageGetMaxOffsetNumber(page) : 0;
-		/* Start loading this page's codes into cache before using any. */
-		for (int j = i; j < n && ItemPointerGetBlockNumber(&so->items[ids[j]].tid) == blk; j++)
-		{
-			OffsetNumber off = ItemPointerGetOffsetNumber(&so->items[ids[j]].tid);
-
-			if (off >= FirstOffsetNumber && off <= maxoff)
-			{
-				const char *p = (const char *) PageGetItem(page, PageGetItemId(page, off));
-
-				for (Size b = 0; b < FG_ELEMENT_FIXED; b += 64)
-					__builtin_prefetch(p + b);
-			}
-		}
-		for (; i < n && ItemPointerGetBlockNumber(&so->items[ids[i]].tid) == blk; i++)
-		{
-			FgScanItem *it = &so->items[ids[i]];
-			OffsetNumber off = ItemPointerGetOffsetNumber(&it->tid);
-			FgElement	e = ok ? fg_page_element(page, off) : NULL;
-
-			it->state |= FG_ITEM_READ;
-			if (e == NULL)
-			{
-				it->state |= FG_ITEM_DEAD | FG_ITEM_EXPANDED;
-				continue;
-			}
-			if (e->flags & FG_ELEM_DELETED)
-				it->state |= FG_ITEM_DEAD;
-			it->heaptid = e->heaptid;
-			it->level = e->level;
-			it->d2 = of_sq8_l2_squared(&so->qq, e->code);
-			it->lb = of_sq8_l2_lower_bound(it->d2, e->resid);
-			if (so->has_sphere)
-				it->lb_sphere = so->sphere_same ? it->lb :
-					of_sq8_l2_lower_bound(of_sq8_l2_squared(&so->sq, e->code), e->resid);
-		}
-		UnlockReleaseBuffer(buf);
+		if (pin < npages)
+			pinned[pin % (FG_PIN_AHEAD + 1)] =
+				pin_page(scan, ids + first[pin], first[pin + 1] - first[pin]);
+		if (pf >= 0 && pf < npages)
+			prefetch_elements(scan, pinned[pf % (FG_PIN_AHEAD + 1)], ids + first[pf],
+							  first[pf + 1] - first[pf]);
+		if (p >= 0)
+			read_page(scan, pinned[p % (FG_PIN_AHEAD + 1)], ids + first[p], first[p + 1] - first[p]);
 	}
 }
 
@@ -345,11 +418,10 @@ follow(IndexScanDesc scan, uint32 id, int level, uint32 *fresh)
 	FgElement	e;
 	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
 
-	buf = ReadBuffer(scan->indexRelation, ItemPointerGetBlockNumber(tid));
+	buf = fg_read_buffer(scan->indexRelation, ItemPointerGetBlockNumber(tid));
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	e = (!PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS)) ?
-		fg_page_element(page, off) : NULL;
+	e = fg_is_element_page(page, BufferGetBlockNumber(buf)) ? fg_page_element(page, off) : NULL;
 	if (e != NULL)
 	{
 		const ItemPointerData *l = e->links + fg_level_offset(m, level);

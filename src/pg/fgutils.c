@@ -267,6 +267,13 @@ fg_tid_key(ItemPointer tid)
 		ItemPointerGetOffsetNumberNoCheck(tid);
 }
 
+/* qsort comparator for arrays of ItemPointerData */
+int
+fg_cmp_tid(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
+}
+
 /*
  * The ORDER BY value handed to the executor: a lower bound of the exact
  * distance (the executor re-ranks with exact values).
@@ -316,10 +323,10 @@ fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap)
 
 	if (blk == FG_METAPAGE_BLKNO || blk == InvalidBlockNumber)
 		return false;
-	buf = ReadBuffer(index, blk);
+	buf = fg_read_buffer(index, blk);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	if (!PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS))
+	if (fg_is_element_page(page, blk))
 	{
 		FgElement	e = fg_page_element(page, off);
 

@@ -322,19 +322,13 @@ move_entry(FgVacState *vs)
 	UnlockPage(vs->index, FG_UPDATE_LOCK, ExclusiveLock);
 }
 
-static int
-cmp_tid(const void *a, const void *b)
-{
-	return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
-}
-
 /* Step 4. */
 static void
 mark_deleted(FgVacState *vs, IndexBulkDeleteResult *stats)
 {
 	int			i = 0;
 
-	qsort(vs->newly, vs->nnewly, sizeof(ItemPointerData), cmp_tid);
+	qsort(vs->newly, vs->nnewly, sizeof(ItemPointerData), fg_cmp_tid);
 	while (i < vs->nnewly)
 	{
 		BlockNumber blk = ItemPointerGetBlockNumber(&vs->newly[i]);
@@ -365,7 +359,7 @@ free_stale(FgVacState *vs, BufferAccessStrategy bas)
 {
 	int			i = 0;
 
-	qsort(vs->stale, vs->nstale, sizeof(ItemPointerData), cmp_tid);
+	qsort(vs->stale, vs->nstale, sizeof(ItemPointerData), fg_cmp_tid);
 	while (i < vs->nstale)
 	{
 		BlockNumber blk = ItemPointerGetBlockNumber(&vs->stale[i]);
