@@ -243,7 +243,7 @@ extern int	fg_search_level(Relation index, FgIndexInfo *info, const of_sq8_query
 							FgNeighbour *entries, int nentries, int level, int ef,
 							FgNeighbour **out);
 extern int	fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, int n,
-					  int keep, int *chosen);
+					  int keep, bool fill, int *chosen);
 extern FgElement fg_page_element(Page page, OffsetNumber off);
 extern bool fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap);
 extern int	fg_find_nearest(Relation index, const float *v, int ef, FgNeighbour **out);

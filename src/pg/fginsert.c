@@ -128,64 +128,66 @@ fg_search_level(Relation index, FgIndexInfo *info, const of_sq8_query *qq,
 }
 
 /*
- * Heuristic neighbour selection for base among cands (ascending d2);
- * writes chosen indexes, returns how many.
+ * Heuristic neighbour selection for base among cands: writes the chosen
+ * indexes, returns how many (at most keep).  With fill, the nearest
+ * candidates the heuristic passed over top the list up to keep, as the
+ * build keeps lists full: VACUUM's repair uses it so a repaired element
+ * keeps as many ways out as it had.
  */
 int
 fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, int n,
-		  int keep, int *chosen)
+		  int keep, bool fill, int *chosen)
 {
-	float	   *vecs = palloc(sizeof(float) * FG_DIM * (n > 0 ? n : 1));
-	const float **vp = palloc(sizeof(float *) * (n > 0 ? n : 1));
-	float	   *d2 = palloc(sizeof(float) * (n > 0 ? n : 1));
-	size_t	   *sel = palloc(sizeof(size_t) * (n > 0 ? n : 1));
+	int			cnt = Max(n, 1);
+	float	   *vecs = palloc(sizeof(float) * FG_DIM * cnt);
+	float	   *d2 = palloc(sizeof(float) * cnt);
+	int		   *order = palloc(sizeof(int) * cnt);
+	const float **vp = palloc(sizeof(float *) * cnt);
+	float	   *dd = palloc(sizeof(float) * cnt);
+	size_t	   *sel = palloc(sizeof(size_t) * cnt);
+	bool	   *taken = palloc0(sizeof(bool) * cnt);
 	size_t		k;
 
+	/* Exact distances to the decoded vectors keep the heuristic consistent. */
 	for (int i = 0; i < n; i++)
 	{
 		of_sq8_decode(&info->quantizer, cands[i].code, vecs + i * FG_DIM);
-		vp[i] = vecs + i * FG_DIM;
-		d2[i] = of_l2_squared(base, vp[i], FG_DIM);
+		d2[i] = of_l2_squared(base, vecs + i * FG_DIM, FG_DIM);
+		order[i] = i;
 	}
-	/* Exact distances to the decoded vectors keep the heuristic consistent. */
+	for (int i = 1; i < n; i++)
 	{
-		int		   *order = palloc(sizeof(int) * (n > 0 ? n : 1));
+		int			t = order[i],
+					j = i;
 
-		for (int i = 0; i < n; i++)
-			order[i] = i;
-		for (int i = 1; i < n; i++)
+		while (j > 0 && d2[order[j - 1]] > d2[t])
 		{
-			int			t = order[i],
-						j = i;
-
-			while (j > 0 && d2[order[j - 1]] > d2[t])
-			{
-				order[j] = order[j - 1];
-				j--;
-			}
-			order[j] = t;
+			order[j] = order[j - 1];
+			j--;
 		}
-		{
-			const float **vp2 = palloc(sizeof(float *) * (n > 0 ? n : 1));
-			float	   *dd2 = palloc(sizeof(float) * (n > 0 ? n : 1));
-
-			for (int i = 0; i < n; i++)
-			{
-				vp2[i] = vp[order[i]];
-				dd2[i] = d2[order[i]];
-			}
-			k = of_graph_select(vp2, dd2, (size_t) n, (size_t) keep, FG_DIM, sel);
-			for (size_t i = 0; i < k; i++)
-				chosen[i] = order[sel[i]];
-			pfree(vp2);
-			pfree(dd2);
-		}
-		pfree(order);
+		order[j] = t;
 	}
+	for (int i = 0; i < n; i++)
+	{
+		vp[i] = vecs + order[i] * FG_DIM;
+		dd[i] = d2[order[i]];
+	}
+	k = of_graph_select(vp, dd, (size_t) n, (size_t) keep, FG_DIM, sel);
+	for (size_t i = 0; i < k; i++)
+	{
+		chosen[i] = order[sel[i]];
+		taken[sel[i]] = true;
+	}
+	for (int i = 0; fill && i < n && k < (size_t) keep; i++)
+		if (!taken[i])
+			chosen[k++] = order[i];
 	pfree(vecs);
-	pfree(vp);
 	pfree(d2);
+	pfree(order);
+	pfree(vp);
+	pfree(dd);
 	pfree(sel);
+	pfree(taken);
 	return (int) k;
 }
 
@@ -327,7 +329,7 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 			 * link, it replaces the farthest old link the heuristic drops;
 			 * the list stays full, so links into tight clusters survive.
 			 */
-			int			nsel = fg_select(info, base, cands, k, slots, chosen);
+			int			nsel = fg_select(info, base, cands, k, slots, false, chosen);
 			bool		kept = false;
 			int			drop = -1;
 			float		dropd = -1.0f;
@@ -606,7 +608,7 @@ fg_insert_vector(Relation index, const FgVector *v, ItemPointer heaptid)
 			if (l <= level)
 			{
 				int		   *sel = palloc(sizeof(int) * nf);
-				int			k = fg_select(info, v->x, found, nf, fg_level_slots(m, l), sel);
+				int			k = fg_select(info, v->x, found, nf, fg_level_slots(m, l), false, sel);
 
 				chosen[l] = palloc(sizeof(FgNeighbour) * (k > 0 ? k : 1));
 				for (int i = 0; i < k; i++)

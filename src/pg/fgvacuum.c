@@ -5,8 +5,8 @@
  *    earlier vacuum that something still links to).
  * 2. Repair: every live element that links to one of them gets a new list,
  *    chosen with the selection heuristic among its surviving links and the
- *    links of the removed ones (their two-hop neighbourhood).  Recall does
- *    not decay as rows are deleted and updated.
+ *    links of the removed ones (their two-hop neighbourhood), then filled up
+ *    to its length with the nearest of the rest.
  * 3. Move the entry point off a removed element.
  * 4. Mark the removed elements deleted and forget their heap TIDs.  They
  *    keep their own links so that a concurrent scan standing on one still
@@ -199,7 +199,7 @@ repair_list(FgVacState *vs, const uint8 *basecode, const ItemPointerData *old, i
 		}
 	}
 	of_idmap_free(&seen);
-	k = fg_select(info, base, cands, n, fg_level_slots(m, level), chosen);
+	k = fg_select(info, base, cands, n, fg_level_slots(m, level), true, chosen);
 	for (int i = 0; i < k; i++)
 		out[i] = cands[chosen[i]].tid;
 	pfree(e);
