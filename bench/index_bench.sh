@@ -11,6 +11,10 @@
 # openface_index_bench.  Latencies are measured in the server (PL/pgSQL
 # clock_timestamp around each query); q/s also with pgbench, one client,
 # prepared statements, which includes the client round trip.
+#
+# PGVECTOR=1 also runs pgvector's HNSW (m 16, ef_construction 64) on the same
+# data and queries, inside PGlite (WebAssembly, from npm, pinned versions), and
+# prints its recall at the same ef_search values.
 set -euo pipefail
 N=${1:-100000}
 NQ=${2:-1000}
@@ -103,6 +107,8 @@ SELECT run('exact_f1', 'f1', $NEX);
 SELECT run('exact_radius', 'radius', $NEX);
 \o
 SQL
+# the 10th exact distance per query, for bench/pgvector_recall.mjs
+$P -c "\\copy (SELECT t.qid, max(i.e <-> q.e) FROM runs t CROSS JOIN unnest(t.ids) x JOIN items i ON i.id = x JOIN queries q ON q.qid = t.qid WHERE t.label = 'exact' GROUP BY t.qid ORDER BY t.qid) TO '$tmp/truth.tsv'"
 $P -At -c "SELECT 'exact knn:      ' || stats('exact')" \
        -c "SELECT 'exact f10:      ' || stats('exact_f10')" \
        -c "SELECT 'exact f1:       ' || stats('exact_f1')" \
@@ -197,3 +203,10 @@ SELECT format('after churn: recall@10 %s (fresh index, same %s queries: %s)  %s'
 SQL
 
 psql -X -q -d postgres -c "DROP DATABASE $DB"
+
+if [ -n "${PGVECTOR:-}" ]; then
+  echo "== pgvector on the same data and queries (recall; its speed in WebAssembly is not comparable)"
+  (cd "$tmp" && npm install --silent --no-audit --no-fund --legacy-peer-deps \
+     @electric-sql/pglite@0.5.14 @electric-sql/pglite-pgvector@0.0.15 >/dev/null &&
+   cp "$here/pgvector_recall.mjs" . && node --max-old-space-size=8192 pgvector_recall.mjs "$tmp" $EFS)
+fi
