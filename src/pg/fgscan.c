@@ -73,6 +73,7 @@ typedef struct FgScanOpaqueData
 	bool		last_batch;		/* radius scan: nothing more can be inside */
 	bool		found_inside;	/* radius scan: a batch had rows inside */
 	int			empty_batches;	/* radius scan: batches wholly outside so far */
+	float		returned_lb;	/* ordered scan: bound of the last row returned */
 	float		radius;
 	int			ef;
 	of_sq8_query qq;
@@ -131,6 +132,7 @@ fgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 	so->last_batch = false;
 	so->found_inside = false;
 	so->empty_batches = 0;
+	so->returned_lb = 0;
 	so->ef = fg_ef_search;
 	so->nitems = 0;
 	so->capitems = 1024;
@@ -543,6 +545,33 @@ next_batch(IndexScanDesc scan)
 	if (so->nbatch == 0)
 		return false;
 	qsort_arg(so->batch, so->nbatch, sizeof(uint32), cmp_batch, so->items);
+	if (scan->numberOfOrderBys > 0)
+	{
+		int			keep = 0,
+					half = (so->nbatch + 1) / 2;
+
+		/*
+		 * The executor takes every distance returned as a bound on all later
+		 * rows, so rows must come out in nondecreasing order of their
+		 * bounds.  Return the nearer half of the batch and put the rest
+		 * back: the next batch searches further and may still find rows
+		 * that belong between them.  Rows found below a bound already
+		 * returned are dropped, as misses of the earlier search.
+		 */
+		for (int i = 0; i < so->nbatch; i++)
+		{
+			uint32		id = so->batch[i];
+			FgScanItem *it = &so->items[id];
+
+			if (it->lb < so->returned_lb)
+				it->state |= FG_ITEM_EMITTED;
+			else if (keep < half)
+				so->batch[keep++] = id;
+			else
+				fg_heap_push(&s->pool, it->d2, id);
+		}
+		so->nbatch = keep;
+	}
 	if (so->has_sphere)
 	{
 		int			keep = 0;
@@ -684,6 +713,7 @@ fggettuple(IndexScanDesc scan, ScanDirection dir)
 		scan->xs_recheck = so->has_sphere;
 		if (scan->numberOfOrderBys > 0)
 		{
+			so->returned_lb = it->lb;
 			scan->xs_recheckorderby = true;
 			scan->xs_orderbyvals[0] = Float8GetDatum(fg_distance_from_lb(so->info->metric, it->lb));
 			scan->xs_orderbynulls[0] = false;
