@@ -12,6 +12,10 @@
  *
  * Distances come from the 8-bit codes as lower bounds of the exact distance;
  * with xs_recheckorderby the executor re-ranks rows on the exact values.
+ * That re-ranking needs the bounds returned in nondecreasing order, so an
+ * ordered scan returns the nearer half of each batch (the search stays
+ * ahead of what it returned) and drops rows found below a bound it already
+ * returned.
  * Radius scans search twice as wide, return candidates whose bound lies
  * inside the radius and stop after the first settled batch that reaches
  * outside it (or, while nothing inside was found, a few batches later); the
