@@ -199,6 +199,7 @@ extern bool fg_seen(of_idmap *m, uint64 key, uint32 val);
 
 /* GUCs */
 extern int	fg_ef_search;
+extern bool fg_strict_order;
 extern int	fg_build_threads;
 
 /* fgutils.c */

@@ -12,10 +12,11 @@
  *
  * Distances come from the 8-bit codes as lower bounds of the exact distance;
  * with xs_recheckorderby the executor re-ranks rows on the exact values.
- * That re-ranking needs the bounds returned in nondecreasing order, so an
- * ordered scan returns the nearer half of each batch (the search stays
- * ahead of what it returned) and drops rows found below a bound it already
- * returned.
+ * That re-ranking needs the bounds returned in nondecreasing order, so
+ * under openface.strict_order (the default) a scan returns the nearer half
+ * of each batch, drops rows found below a bound it already returned, and
+ * widens as it streams; with it off, later batches return such rows anyway
+ * (better recall under filters, slightly out of order).
  * Radius scans search twice as wide, return candidates whose bound lies
  * inside the radius and stop after the first settled batch that reaches
  * outside it (or, while nothing inside was found, a few batches later); the
@@ -78,6 +79,9 @@ typedef struct FgScanOpaqueData
 	bool		found_inside;	/* radius scan: a batch had rows inside */
 	int			empty_batches;	/* radius scan: batches wholly outside so far */
 	float		returned_lb;	/* ordered scan: bound of the last row returned */
+	uint32		returned;		/* rows returned so far */
+	bool		strict;			/* ordered scan under openface.strict_order */
+	int			width;			/* search width of the next batch */
 	float		radius;
 	int			ef;
 	of_sq8_query qq;
@@ -137,6 +141,8 @@ fgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 	so->found_inside = false;
 	so->empty_batches = 0;
 	so->returned_lb = 0;
+	so->returned = 0;
+	so->strict = scan->numberOfOrderBys > 0 && fg_strict_order;
 	so->ef = fg_ef_search;
 	so->nitems = 0;
 	so->capitems = 1024;
@@ -199,6 +205,7 @@ fgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int nord
 		so->ef = Min(2 * so->ef, 2000);
 		so->batch = repalloc(so->batch, sizeof(uint32) * (so->ef + 1));
 	}
+	so->width = so->ef;
 	MemoryContextSwitchTo(old);
 }
 
@@ -473,7 +480,7 @@ expand(IndexScanDesc scan, uint32 id)
 	for (int i = 0; i < nf; i++)
 	{
 		FgScanItem *it = &so->items[fresh[i]];
-		bool		fits = s->res.n < (size_t) so->ef || it->d2 < of_heap_top(&s->res)->d;
+		bool		fits = s->res.n < (size_t) so->width || it->d2 < of_heap_top(&s->res)->d;
 
 		if (it->state & FG_ITEM_DEAD)
 		{
@@ -486,7 +493,7 @@ expand(IndexScanDesc scan, uint32 id)
 		{
 			fg_heap_push(&s->cand, it->d2, fresh[i]);
 			fg_heap_push(&s->res, it->d2, fresh[i]);
-			if (s->res.n > (size_t) so->ef)
+			if (s->res.n > (size_t) so->width)
 			{
 				of_heap_item out = of_heap_pop(&s->res);
 
@@ -508,6 +515,15 @@ cmp_batch(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+static void
+grow_width(FgScanOpaque so, uint32 width)
+{
+	if (width <= (uint32) so->width)
+		return;
+	so->width = width;
+	so->batch = repalloc_huge(so->batch, sizeof(uint32) * (width + 1));
+}
+
 /* Run the search until the next batch is settled; false when exhausted. */
 static bool
 next_batch(IndexScanDesc scan)
@@ -515,8 +531,16 @@ next_batch(IndexScanDesc scan)
 	FgScanOpaque so = (FgScanOpaque) scan->opaque;
 	FgScratch  *s = so->s;
 
+	/*
+	 * A strict scan asked for more rows than its batches held (a filter
+	 * rejects most of them) searches twice as wide as the rows it has
+	 * returned: at a fixed width the rows it returns drift ever further
+	 * from the exact order, and it drops ever more of them.
+	 */
+	if (so->strict)
+		grow_width(so, so->ef + 2 * so->returned);
 	s->res.n = 0;
-	while (s->res.n < (size_t) so->ef && s->pool.n)
+	while (s->res.n < (size_t) so->width && s->pool.n)
 	{
 		of_heap_item it = of_heap_pop(&s->pool);
 
@@ -536,7 +560,7 @@ next_batch(IndexScanDesc scan)
 			of_heap_pop(&s->cand);
 			continue;
 		}
-		if (s->res.n >= (size_t) so->ef && top->d > of_heap_top(&s->res)->d)
+		if (s->res.n >= (size_t) so->width && top->d > of_heap_top(&s->res)->d)
 			break;
 		of_heap_pop(&s->cand);
 		CHECK_FOR_INTERRUPTS();
@@ -549,7 +573,7 @@ next_batch(IndexScanDesc scan)
 	if (so->nbatch == 0)
 		return false;
 	qsort_arg(so->batch, so->nbatch, sizeof(uint32), cmp_batch, so->items);
-	if (scan->numberOfOrderBys > 0)
+	if (so->strict)
 	{
 		int			keep = 0,
 					half = (so->nbatch + 1) / 2;
@@ -718,6 +742,7 @@ fggettuple(IndexScanDesc scan, ScanDirection dir)
 		if (scan->numberOfOrderBys > 0)
 		{
 			so->returned_lb = it->lb;
+			so->returned++;
 			scan->xs_recheckorderby = true;
 			scan->xs_orderbyvals[0] = Float8GetDatum(fg_distance_from_lb(so->info->metric, it->lb));
 			scan->xs_orderbynulls[0] = false;

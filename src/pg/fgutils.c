@@ -18,6 +18,7 @@
 #include "graph_hnsw.h"
 
 int			fg_ef_search = 40;
+bool		fg_strict_order = true;
 int			fg_build_threads = 2;
 
 static relopt_kind fg_relopt_kind;
@@ -41,6 +42,15 @@ fg_init(void)
 							"past the first candidates when a filter rejects rows.",
 							&fg_ef_search, 40, 1, 1000, PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("openface.strict_order",
+							 "Whether facegraph scans return rows in exact distance order.",
+							 "When a filter makes a scan stream past its first batch, later "
+							 "batches may find rows nearer than rows already returned.  On, "
+							 "those rows are skipped and the search widens as it goes; off, "
+							 "they are returned anyway: higher recall and speed, slightly out "
+							 "of order (sort the rows again, e.g. in a MATERIALIZED CTE).",
+							 &fg_strict_order, true, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	DefineCustomIntVariable("openface.build_threads",
 							"Threads linking the graph during a facegraph index build.",
 							NULL,
