@@ -53,16 +53,16 @@
 
 /*
  * Build options and their defaults, measured with bench/index_bench.sh on
- * face-like data (test/facelike.h: 100k unit vectors, 8 per identity, same
- * identity ~0.41 apart, different ~1.08), quiet machine, one run each:
- *   m = 24, ef_construction = 100 (default): build 22.6 s, 44 MiB;
- *     recall@10 0.959 / 0.976 / 0.987 at ef_search 20 / 40 / 80 for
- *     1364 / 640 / 364 queries/s; filtered 10% recall 0.86; radius 0.6
- *     recall 0.998.
- *   m = 16, ef_construction = 64: build 10.4 s, 33 MiB; recall@10
- *     0.901 / 0.952 / 0.970 for 1631 / 1087 / 667 queries/s; filtered 10%
- *     recall 0.77.  At 1M rows this graph fell to 0.71 at ef_search 40 and
- *     radius recall 0.92: too sparse for this data, hence the default.
+ * face-like data (test/facelike.h: unit vectors, 8 per identity, same
+ * identity ~0.41 apart, different ~1.08), ef_search 40 unless noted:
+ *   m = 24, ef_construction = 100 (default), 100k rows: build 13.3 s,
+ *     44 MiB; recall@10 0.961 / 0.977 / 0.989 at ef_search 20 / 40 / 80.
+ *     1M rows: build 272 s, 440 MiB; recall@10 0.878 / 0.929 / 0.956 at
+ *     ef_search 40 / 80 / 160.
+ *   m = 16, ef_construction = 64: half the build time, but at 1M rows
+ *     recall fell to 0.71 at ef_search 40 and radius recall to 0.92.
+ *   m = 24, ef_construction = 200: recall@10 0.977 at ef_search 20 for a
+ *     build 2.4 times as long.
  * openface.ef_search defaults to 40.
  */
 #define FG_DEFAULT_M		24
