@@ -14,7 +14,8 @@
 #
 # PGVECTOR=1 also runs pgvector's HNSW (m 16, ef_construction 64) on the same
 # data and queries, inside PGlite (WebAssembly, from npm, pinned versions), and
-# prints its recall at the same ef_search values.
+# prints its recall at the same ef_search values and under the same filters
+# (iterative_scan off, strict_order, relaxed_order).
 set -euo pipefail
 N=${1:-100000}
 NQ=${2:-1000}
@@ -107,8 +108,8 @@ SELECT run('exact_f1', 'f1', $NEX);
 SELECT run('exact_radius', 'radius', $NEX);
 \o
 SQL
-# the 10th exact distance per query, for bench/pgvector_recall.mjs
-$P -c "\\copy (SELECT t.qid, max(i.e <-> q.e) FROM runs t CROSS JOIN unnest(t.ids) x JOIN items i ON i.id = x JOIN queries q ON q.qid = t.qid WHERE t.label = 'exact' GROUP BY t.qid ORDER BY t.qid) TO '$tmp/truth.tsv'"
+# the 10th exact distance per query and filter, for bench/pgvector_recall.mjs
+$P -c "\\copy (SELECT t.label, t.qid, max(i.e <-> q.e) FROM runs t CROSS JOIN unnest(t.ids) x JOIN items i ON i.id = x JOIN queries q ON q.qid = t.qid WHERE t.label IN ('exact', 'exact_f10', 'exact_f1') GROUP BY t.label, t.qid ORDER BY 1, 2) TO '$tmp/truth.tsv'"
 $P -At -c "SELECT 'exact knn:      ' || stats('exact')" \
        -c "SELECT 'exact f10:      ' || stats('exact_f10')" \
        -c "SELECT 'exact f1:       ' || stats('exact_f1')" \
@@ -150,17 +151,19 @@ for ef in $EFS; do
 done
 
 echo "== filtered kNN (ef_search 40): 10% and 1% of rows match"
-$P -At <<SQL
-SET openface.ef_search = 40; SET enable_seqscan = off;
+for strict in on off; do
+  $P -At <<SQL
+SET openface.ef_search = 40; SET enable_seqscan = off; SET openface.strict_order = $strict;
 \o /dev/null
-SELECT run('f10', 'f10', $NEX);
-SELECT run('f1', 'f1', $NEX);
+SELECT run('f10$strict', 'f10', $NEX);
+SELECT run('f1$strict', 'f1', $NEX);
 \o
-SELECT format('10%%: recall@10 %s  full LIMIT in %s of %s queries  %s', recall('f10', 'exact_f10'),
-  (SELECT count(*) FROM runs WHERE label = 'f10' AND cardinality(ids) = 10), $NEX, stats('f10'));
-SELECT format(' 1%%: recall@10 %s  full LIMIT in %s of %s queries  %s', recall('f1', 'exact_f1'),
-  (SELECT count(*) FROM runs WHERE label = 'f1' AND cardinality(ids) = 10), $NEX, stats('f1'));
+SELECT format('10%%, strict_order $strict: recall@10 %s  full LIMIT in %s of %s queries  %s', recall('f10$strict', 'exact_f10'),
+  (SELECT count(*) FROM runs WHERE label = 'f10$strict' AND cardinality(ids) = 10), $NEX, stats('f10$strict'));
+SELECT format(' 1%%, strict_order $strict: recall@10 %s  full LIMIT in %s of %s queries  %s', recall('f1$strict', 'exact_f1'),
+  (SELECT count(*) FROM runs WHERE label = 'f1$strict' AND cardinality(ids) = 10), $NEX, stats('f1$strict'));
 SQL
+done
 
 echo "== radius search, r = 0.6"
 $P -At <<SQL
