@@ -297,6 +297,12 @@ copy_list(of_hnsw *g, size_t node, int level, int32_t *buf)
 	return n;
 }
 
+static inline void
+prefetch_node(const of_hnsw *g, int32_t id)
+{
+	of_prefetch_vector(g->vecs + (size_t) id * g->dim, g->dim);
+}
+
 /*
  * Beam search at one level from the entries already in s->res/s->cand;
  * leaves the best ef in s->res (max-heap).
@@ -326,14 +332,14 @@ search_level(of_hnsw *g, scratch *s, const float *q, int level, int ef)
 			buf[fresh++] = (int32_t) e;
 		}
 		for (int i = 0; i < fresh && i < PREFETCH_AHEAD; i++)
-			of_prefetch_vector(g->vecs + (size_t) buf[i] * g->dim, g->dim);
+			prefetch_node(g, buf[i]);
 		for (int i = 0; i < fresh; i++)
 		{
 			uint32_t	e = (uint32_t) buf[i];
 			float		d;
 
 			if (i + PREFETCH_AHEAD < fresh)
-				of_prefetch_vector(g->vecs + (size_t) buf[i + PREFETCH_AHEAD] * g->dim, g->dim);
+				prefetch_node(g, buf[i + PREFETCH_AHEAD]);
 			d = of_l2_squared(q, g->vecs + (size_t) e * g->dim, g->dim);
 			if (s->res.n < (size_t) ef || d < of_heap_top(&s->res)->d)
 			{
@@ -423,7 +429,7 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, int level)
 		float		dropd = -1.0f;
 
 		for (int i = 0; i < n && i < PREFETCH_AHEAD; i++)
-			of_prefetch_vector(g->vecs + (size_t) l[i + 1] * g->dim, g->dim);
+			prefetch_node(g, l[i + 1]);
 		/* Insertion-sort the old links plus the new one by distance. */
 		for (int i = 0; i <= n; i++)
 		{
@@ -432,7 +438,7 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, int level)
 			size_t		j = cnt++;
 
 			if (i + PREFETCH_AHEAD < n)
-				of_prefetch_vector(g->vecs + (size_t) l[i + 1 + PREFETCH_AHEAD] * g->dim, g->dim);
+				prefetch_node(g, l[i + 1 + PREFETCH_AHEAD]);
 			d = of_l2_squared(base, g->vecs + (size_t) id * g->dim, g->dim);
 
 			while (j > 0 && s->pdd[j - 1] > d)

@@ -246,6 +246,7 @@ extern int	fg_search_level(Relation index, FgIndexInfo *info, const of_sq8_query
 extern int	fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, int n,
 					  int keep, bool fill, int *chosen);
 extern FgElement fg_page_element(Page page, OffsetNumber off);
+extern FgElement fg_element_at(Page page, ItemPointer tid);
 extern bool fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap);
 extern int	fg_find_nearest(Relation index, const float *v, int ef, FgNeighbour **out);
 extern void fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level);

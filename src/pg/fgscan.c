@@ -296,15 +296,13 @@ read_page(IndexScanDesc scan, Buffer buf, const uint32 *ids, int n)
 {
 	FgScanOpaque so = (FgScanOpaque) scan->opaque;
 	Page		page;
-	bool		ok;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	ok = fg_is_element_page(page, BufferGetBlockNumber(buf));
 	for (int i = 0; i < n; i++)
 	{
 		FgScanItem *it = &so->items[ids[i]];
-		FgElement	e = ok ? fg_page_element(page, ItemPointerGetOffsetNumber(&it->tid)) : NULL;
+		FgElement	e = fg_element_at(page, &it->tid);
 
 		it->state |= FG_ITEM_READ;
 		if (e == NULL)
@@ -435,14 +433,11 @@ follow(IndexScanDesc scan, uint32 id, int level, uint32 *fresh)
 				slots = fg_level_slots(m, level);
 	ItemPointer tid = &so->items[id].tid;
 	Buffer		buf;
-	Page		page;
 	FgElement	e;
-	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
 
 	buf = fg_read_buffer(scan->indexRelation, ItemPointerGetBlockNumber(tid));
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	page = BufferGetPage(buf);
-	e = fg_is_element_page(page, BufferGetBlockNumber(buf)) ? fg_page_element(page, off) : NULL;
+	e = fg_element_at(BufferGetPage(buf), tid);
 	if (e != NULL)
 	{
 		const ItemPointerData *l = e->links + fg_level_offset(m, level);

@@ -319,6 +319,19 @@ fg_page_element(Page page, OffsetNumber off)
 }
 
 /*
+ * The element tid names on its locked page, whatever kind of page that is:
+ * NULL on the meta page, a new page or a freed slot.  For readers that
+ * follow links; writers know their page holds elements.
+ */
+FgElement
+fg_element_at(Page page, ItemPointer tid)
+{
+	if (!fg_is_element_page(page, ItemPointerGetBlockNumber(tid)))
+		return NULL;
+	return fg_page_element(page, ItemPointerGetOffsetNumber(tid));
+}
+
+/*
  * Copy the element at tid into copy, at most cap bytes (FG_ELEMENT_FIXED
  * when only the code is wanted); false when tid does not name an element.
  */
@@ -326,9 +339,9 @@ bool
 fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap)
 {
 	BlockNumber blk = ItemPointerGetBlockNumber(tid);
-	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
 	Buffer		buf;
 	Page		page;
+	FgElement	e;
 	bool		ok = false;
 
 	if (blk == FG_METAPAGE_BLKNO || blk == InvalidBlockNumber)
@@ -336,15 +349,11 @@ fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap)
 	buf = fg_read_buffer(index, blk);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	if (fg_is_element_page(page, blk))
+	e = fg_element_at(page, tid);
+	if (e != NULL)
 	{
-		FgElement	e = fg_page_element(page, off);
-
-		if (e != NULL)
-		{
-			memcpy(copy, e, Min(ItemIdGetLength(PageGetItemId(page, off)), cap));
-			ok = true;
-		}
+		memcpy(copy, e, Min(ItemIdGetLength(PageGetItemId(page, ItemPointerGetOffsetNumber(tid))), cap));
+		ok = true;
 	}
 	UnlockReleaseBuffer(buf);
 	return ok;
