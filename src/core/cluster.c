@@ -11,6 +11,12 @@
 #define TILE_COLS	4096
 #define KM_ROWS		256
 #define KM_COLS		4096
+/*
+ * sgemm's rounding depends on where a row falls in its block, so equal rows
+ * can see near-equal centroids in different order: candidates within this
+ * relative margin of the best are compared again with the exact kernel.
+ */
+#define KM_TIE_MARGIN 1e-4f
 
 /* splitmix64: small, seedable, the same everywhere */
 static uint64_t
@@ -487,8 +493,11 @@ km_assign(km_state *s, const float *x, size_t n, size_t dim, size_t k, int *labe
 		for (size_t a = 0; a < rows; a++)
 		{
 			const float *t = s->tile + a * k;
+			const float *xi = x + (i0 + a) * dim;
 			size_t		best = 0;
 			float		bd = s->cnorm[0] - 2.0f * t[0];
+			float		margin;
+			double		exact = INFINITY;
 
 			for (size_t c = 1; c < k; c++)
 			{
@@ -500,12 +509,25 @@ km_assign(km_state *s, const float *x, size_t n, size_t dim, size_t k, int *labe
 					best = c;
 				}
 			}
+			/* equal rows must land in the same cluster: settle near-ties exactly */
+			margin = KM_TIE_MARGIN * (s->xnorm[i0 + a] + fabsf(bd) + 1.0f);
+			for (size_t c = 0; c < k; c++)
+				if (s->cnorm[c] - 2.0f * t[c] <= bd + margin)
+				{
+					double		d = of_l2_squared(xi, s->cent + c * dim, dim);
+
+					if (d < exact)
+					{
+						exact = d;
+						best = c;
+					}
+				}
 			if (labels[i0 + a] != (int) best)
 			{
 				labels[i0 + a] = (int) best;
 				moved++;
 			}
-			s->d2[i0 + a] = (double) s->xnorm[i0 + a] + bd;
+			s->d2[i0 + a] = exact;
 		}
 	}
 	return moved;
@@ -528,10 +550,12 @@ km_update(km_state *s, const float *x, size_t n, size_t dim, size_t k, int *labe
 	for (size_t c = 0; c < k; c++)
 	{
 		size_t		far = n;
-		double		fd = -1;
+		double		fd = 0;
+		int			from;
 
 		if (s->count[c] > 0)
 			continue;
+		/* a row off its centroid: its cluster keeps the rows that are not equal to it */
 		for (size_t i = 0; i < n; i++)
 			if (s->count[labels[i]] > 1 && s->d2[i] > fd)
 			{
@@ -539,20 +563,26 @@ km_update(km_state *s, const float *x, size_t n, size_t dim, size_t k, int *labe
 				far = i;
 			}
 		if (far == n)
-			continue;			/* cannot happen while k <= n */
-		for (size_t j = 0; j < dim; j++)
-		{
-			s->sum[(size_t) labels[far] * dim + j] -= x[far * dim + j];
-			s->sum[c * dim + j] = x[far * dim + j];
-		}
-		s->count[labels[far]]--;
-		s->count[c] = 1;
-		labels[far] = (int) c;
-		s->d2[far] = 0;
+			continue;			/* fewer distinct rows than k: c stays empty */
+		from = labels[far];
+		for (size_t i = 0; i < n; i++)
+			if (labels[i] == from && memcmp(x + i * dim, x + far * dim, sizeof(float) * dim) == 0)
+			{
+				for (size_t j = 0; j < dim; j++)
+				{
+					s->sum[(size_t) from * dim + j] -= x[i * dim + j];
+					s->sum[c * dim + j] += x[i * dim + j];
+				}
+				s->count[from]--;
+				s->count[c]++;
+				labels[i] = (int) c;
+				s->d2[i] = 0;
+			}
 	}
 	for (size_t c = 0; c < k; c++)
-		for (size_t j = 0; j < dim; j++)
-			s->cent[c * dim + j] = (float) (s->sum[c * dim + j] / (double) s->count[c]);
+		if (s->count[c] > 0)
+			for (size_t j = 0; j < dim; j++)
+				s->cent[c * dim + j] = (float) (s->sum[c * dim + j] / (double) s->count[c]);
 }
 
 /* One seeding + Lloyd run; *inertia = sum of squared distances. */

@@ -39,9 +39,11 @@ of_status	of_cluster_dbscan(const float *x, size_t n, size_t dim, double eps,
 							  int *nclusters, of_error *err);
 
 /*
- * k-means (Lloyd) from greedy k-means++ seeding; 1 <= k <= n.  An empty
- * cluster takes the row farthest from its centroid (among clusters with 2+
- * rows), so there are always exactly k clusters.  Each run stops when no row
+ * k-means (Lloyd) from greedy k-means++ seeding; 1 <= k <= n.  Equal rows
+ * always share a cluster.  An empty cluster takes the row farthest from its
+ * centroid (among clusters with 2+ rows) and every row equal to it, so there
+ * are exactly k clusters unless fewer than k rows are distinct (then one per
+ * distinct row; ids stay dense from 0).  Each run stops when no row
  * moves, or after max_iter rounds (<= 0: 100); of runs (<= 0: 3) runs from
  * different seeds, the one with the least squared error is kept, since one
  * unlucky seeding can leave two small clusters merged for good.

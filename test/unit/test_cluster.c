@@ -180,10 +180,9 @@ test_line(void)
 static void
 test_duplicates(void)
 {
-	/* five identical rows, k = 3: still exactly 3 non-empty clusters */
+	/* five equal rows, k = 3: they share one cluster, the other two stay empty */
 	float		x[10];
 	int			l[5],
-				seen[3] = {0, 0, 0},
 				okay = 1;
 	of_error	err;
 
@@ -191,13 +190,45 @@ test_duplicates(void)
 		x[i] = 1.0f;
 	ok(of_cluster_kmeans(x, 5, 2, 3, 9, 0, 0, l, &err) == OF_OK, "kmeans duplicates: runs");
 	for (int i = 0; i < 5; i++)
+		okay &= l[i] == 0;
+	ok(okay, "kmeans duplicates: equal rows share cluster 0");
+}
+
+/*
+ * 600 rows, 6 distinct 128-d points each repeated at scattered positions (so
+ * copies fall at different places of sgemm's row blocks): every copy of a
+ * point gets the same cluster, for k below, at and above the distinct count.
+ */
+static void
+test_duplicates_blocked(void)
+{
+	enum
 	{
-		if (l[i] < 0 || l[i] > 2)
-			okay = 0;
-		else
-			seen[l[i]]++;
+		N = 600, P = 6
+	};
+	static float x[N * DIM];
+	int			l[N];
+	uint64_t	rng = 7;
+	of_error	err;
+
+	for (int p = 0; p < P; p++)
+		for (int j = 0; j < DIM; j++)
+		{
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			x[p * DIM + j] = (float) ((rng >> 40) & 0xffff) / 65536.0f - 0.5f;
+		}
+	for (int i = P; i < N; i++)
+		memcpy(x + i * DIM, x + ((i * 7) % P) * DIM, sizeof(float) * DIM);
+	for (int k = 3; k <= 9; k += 3)
+	{
+		int			okay = of_cluster_kmeans(x, N, DIM, k, 11, 0, 0, l, &err) == OF_OK;
+
+		for (int i = 0; i < N && okay; i++)
+			for (int q = 0; q < i && okay; q++)
+				if (memcmp(x + i * DIM, x + q * DIM, sizeof(float) * DIM) == 0)
+					okay = l[i] == l[q];
+		ok(okay, "kmeans k = %d: every copy of a row in the same cluster", k);
 	}
-	ok(okay && seen[0] && seen[1] && seen[2], "kmeans duplicates: 3 non-empty clusters");
 }
 
 static void
@@ -302,6 +333,7 @@ main(void)
 {
 	test_line();
 	test_duplicates();
+	test_duplicates_blocked();
 	test_reference();
 	test_faces();
 	test_errors();
