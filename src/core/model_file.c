@@ -363,13 +363,19 @@ of_models_open(const char *path, of_models **out, of_error *err)
 	*out = NULL;
 	if (!path)
 		return of_fail(err, OF_EINVAL, "missing path");
-	fd = open(path, O_RDONLY);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return of_fail(err, OF_EIO, "could not open model file \"%s\": %s", path, strerror(errno));
 	if (fstat(fd, &sb) != 0)
 	{
 		close(fd);
 		return of_fail(err, OF_EIO, "could not stat \"%s\": %s", path, strerror(errno));
+	}
+	if (!S_ISREG(sb.st_mode))
+	{
+		close(fd);
+		return of_fail(err, OF_EIO, "\"%s\" is not a regular file", path);
 	}
 	if (sb.st_size < HEADER_SIZE || (uint64_t) sb.st_size > MAX_FILE_SIZE)
 	{
