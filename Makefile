@@ -6,7 +6,7 @@
 #   make check-all  everything the README's test command runs (see test/run-all.sh)
 
 EXTENSION   = openface
-EXTVERSION  = 0.1
+EXTVERSION  = 0.2
 MODULE_big  = openface
 
 CORE_SRCS   = $(sort $(wildcard src/core/*.c))
@@ -17,6 +17,8 @@ OBJS        = $(CORE_OBJS) $(PG_SRCS:.c=.o)
 # The install script is assembled from one fragment per feature, in name order.
 SQL_PARTS   = $(sort $(wildcard extension/parts/*.sql))
 DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql
+# Released install scripts, frozen, and the upgrade path from each.
+DATA        = extension/$(EXTENSION)--0.1.sql $(wildcard extension/$(EXTENSION)--*--*.sql)
 
 # pg_regress: sql/<feature>.sql + expected/<feature>.out; "setup" creates the extension first.
 REGRESS_ALL = $(basename $(notdir $(wildcard sql/*.sql)))
@@ -62,9 +64,12 @@ install: install-models
 endif
 all: $(patsubst src/cli/%.c,build/%,$(wildcard src/cli/*.c))
 endif
+# Replaced by rename, never rewritten in place: backends map the file, and
+# one whose mapped file shrinks under it dies of SIGBUS.
 install-models: $(MODEL_FILE)
 	$(MKDIR_P) '$(MODEL_DIR)'
-	$(INSTALL_DATA) $(MODEL_FILE) '$(MODEL_DIR)/openface.ofm'
+	$(INSTALL_DATA) $(MODEL_FILE) '$(MODEL_DIR)/openface.ofm.new'
+	mv -f '$(MODEL_DIR)/openface.ofm.new' '$(MODEL_DIR)/openface.ofm'
 .PHONY: install-models
 
 # ---------------------------------------------------------------- tools

@@ -61,15 +61,18 @@ SELECT count(*) FILTER (WHERE face_svm_predict('people', embedding) = person) AS
   FROM people;
 
 -- the model row, and what users see of it
-SELECT source, label_column, embedding_column, labels, samples, c, version > 0 AS versioned
+SELECT source, label_column, embedding_column, labels, samples, c, model_id IS NOT NULL AS has_id
   FROM face_svm_model;
+CREATE TEMP TABLE first_id AS SELECT model_id FROM face_svm_model;
 SELECT source, classes, samples FROM face_svm_models;
 
 -- retraining replaces the model, and this session sees it at once
 UPDATE people SET person = upper(person);
 SELECT classes FROM face_svm_train('people', 'person', c => 0.5);
 SELECT face_svm_predict('people', fake_face(1)) AS after_retrain;
-SELECT count(*) AS models, min(c) AS c FROM face_svm_model;
+SELECT count(*) AS models, min(c) AS c,
+       bool_and(model_id <> (SELECT model_id FROM first_id)) AS new_id
+  FROM face_svm_model;
 -- also inside one transaction, and rolled back
 BEGIN;
 UPDATE people SET person = lower(person);
@@ -111,19 +114,31 @@ INSERT INTO lonely SELECT 'alice', fake_face(1) FROM generate_series(1, 3);
 SELECT face_svm_train('lonely', 'person');
 SELECT face_svm_predict('lonely', fake_face(1));
 
+-- thresholds must be numbers in range: NaN would turn a test off unseen
+SELECT face_svm_predict('people', fake_face(1), max_distance => 'NaN');
+SELECT face_svm_predict('people', fake_face(1), max_distance => -0.1);
+SELECT face_svm_predict('people', fake_face(1), min_probability => 1.5);
+SELECT face_svm_predict('people', fake_face(1), min_margin => 'NaN');
+SELECT face_svm_train('people', 'person', min_probability => 'NaN');
+SELECT face_svm_train('people', 'person', max_distance => -1);
+SELECT face_svm_predict('people', fake_face(1), max_distance => 'Infinity',
+                        min_probability => 0, min_margin => '-Infinity') AS tests_off;
+
 -- a corrupt stored model is an error, not a crash
 BEGIN;
-UPDATE face_svm_model SET model = '\x00010203', version = nextval('face_svm_model_version_seq')
+UPDATE face_svm_model SET model = '\x00010203', model_id = gen_random_uuid()
  WHERE source = 'people'::regclass;
 SELECT face_svm_predict('people', fake_face(1));
 ROLLBACK;
 
--- rights: the model table is private; predicting needs SELECT on the table
+-- rights: a table's model is visible to its owner only; predicting needs
+-- SELECT on the table, checked before the model is looked up
 CREATE ROLE regress_svm_reader;
 CREATE ROLE regress_svm_owner;
 SET ROLE regress_svm_reader;
 SELECT count(*) FROM face_svm_model;
 SELECT face_svm_predict('people', fake_face(1));
+SELECT face_svm_predict('lonely', fake_face(1));
 SELECT count(*) FROM face_svm_models;
 SELECT face_svm_train('people', 'person');
 RESET ROLE;
@@ -149,6 +164,21 @@ CREATE POLICY no_carol ON guarded USING (person <> 'CAROL');
 SELECT classes, samples FROM face_svm_train('guarded', 'person');
 SELECT face_svm_predict('guarded', fake_face(3)) AS carol_unknown;
 SELECT face_svm_predict('guarded', fake_face(2)) AS bob_known;
+SELECT source, samples FROM face_svm_model;
+GRANT SELECT ON guarded TO regress_svm_reader;
+CREATE POLICY reader_sees_bob ON guarded TO regress_svm_reader USING (person = 'BOB');
+RESET ROLE;
+-- a reader whom row-level security limits may not use a model that saw
+-- other rows: its scores and exemplar distances would reveal them
+SET ROLE regress_svm_reader;
+SELECT * FROM face_svm_scores('guarded', fake_face(1));
+SELECT face_svm_predict('guarded', fake_face(2));
+SELECT count(*) FROM face_svm_models WHERE source = 'guarded'::regclass;
+RESET ROLE;
+-- the same reader once row-level security no longer limits them
+ALTER TABLE guarded DISABLE ROW LEVEL SECURITY;
+SET ROLE regress_svm_reader;
+SELECT face_svm_predict('guarded', fake_face(2)) AS bob_without_rls;
 RESET ROLE;
 
 -- the model follows a rename, and leaves with the table
@@ -160,7 +190,7 @@ SELECT source FROM face_svm_model ORDER BY source::text;
 SELECT face_svm_drop('numbered'), face_svm_drop('numbered');
 SELECT source FROM face_svm_model ORDER BY source::text;
 
--- pg_dump keeps the models: both are extension configuration objects
+-- pg_dump keeps the models: the model table is extension configuration
 SELECT c::regclass AS config
   FROM pg_extension e, unnest(e.extconfig) c
  WHERE e.extname = 'openface' AND c::regclass::text LIKE 'face_svm%'

@@ -52,3 +52,6 @@ CREATE FUNCTION face_index_check(index regclass,
     OUT problem text, OUT element tid, OUT detail text)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+-- Like amcheck's functions: it reads every page of any index it is given, so
+-- only roles a superuser grants it to may run it.
+REVOKE ALL ON FUNCTION face_index_check(regclass) FROM PUBLIC;

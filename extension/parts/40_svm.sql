@@ -6,9 +6,10 @@
 -- One model per source table.  "source" is a regclass: stored as an OID, so
 -- the model follows a rename, and dumped by qualified name, so pg_restore
 -- attaches it to the restored table.  Dropping the table drops the model
--- (event trigger below).  Only the extension owner can read this table: it
--- holds training embeddings; see face_svm_models for what users may see.
-CREATE SEQUENCE face_svm_model_version_seq;
+-- (event trigger below).  It holds training embeddings (biometric data):
+-- besides the extension owner, only each table's owner sees its model (the
+-- policy below); see face_svm_models for what other users may see.
+-- model_id is random, new at every training: the backends' cache key.
 CREATE TABLE face_svm_model (
     source            regclass PRIMARY KEY,
     label_column      text NOT NULL,
@@ -17,22 +18,36 @@ CREATE TABLE face_svm_model (
     model             bytea NOT NULL,         -- src/core/svm.c serialised form
     samples           bigint NOT NULL,
     c                 double precision NOT NULL,
-    version           bigint NOT NULL DEFAULT nextval('face_svm_model_version_seq'),
+    model_id          uuid NOT NULL,
     trained_at        timestamptz NOT NULL DEFAULT now()
 );
 -- float data does not compress: skip the attempt
 ALTER TABLE face_svm_model ALTER COLUMN model SET STORAGE EXTERNAL;
 REVOKE ALL ON face_svm_model FROM PUBLIC;
-REVOKE ALL ON face_svm_model_version_seq FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('face_svm_model', '');
-SELECT pg_catalog.pg_extension_config_dump('face_svm_model_version_seq', '');
 
--- What each user may know about the models of tables they can read.
+-- Each table's owner may read and restore (INSERT) its model, and nobody
+-- else: a non-superuser can then dump and restore the models of the tables
+-- they own (pg_dump --enable-row-security), and learns nothing they could
+-- not read from their own tables.
+ALTER TABLE face_svm_model ENABLE ROW LEVEL SECURITY;
+CREATE POLICY face_svm_model_table_owner ON face_svm_model
+    USING (pg_catalog.pg_has_role((SELECT relowner FROM pg_catalog.pg_class
+                                    WHERE oid OPERATOR(pg_catalog.=) source::pg_catalog.oid),
+                                  'USAGE'));
+GRANT SELECT, INSERT ON face_svm_model TO PUBLIC;
+
+-- The models each user may predict with (src/pg/svm.c): tables they can read
+-- whole, i.e. with SELECT and not limited by row-level security, or own.
 CREATE VIEW face_svm_models WITH (security_barrier) AS
     SELECT source, label_column, embedding_column,
            pg_catalog.cardinality(labels) AS classes, samples, c, trained_at
       FROM face_svm_model
-     WHERE pg_catalog.has_table_privilege(source::pg_catalog.oid, 'SELECT');
+     WHERE pg_catalog.has_table_privilege(source::pg_catalog.oid, 'SELECT')
+       AND (NOT pg_catalog.row_security_active(source)
+            OR pg_catalog.pg_has_role((SELECT relowner FROM pg_catalog.pg_class
+                                        WHERE oid OPERATOR(pg_catalog.=) source::pg_catalog.oid),
+                                      'USAGE'));
 GRANT SELECT ON face_svm_models TO PUBLIC;
 
 CREATE FUNCTION face_svm_train(

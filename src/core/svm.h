@@ -34,7 +34,8 @@
  * close to some exemplar.  max_exemplars = 0 keeps all of them.
  *
  * Memory while training: about (dim + 2) * 16 bytes per sample for
- * liblinear's sparse rows (2.1 KB for 128-d), plus the model.
+ * liblinear's sparse rows (2.1 KB for 128-d, OF_SVM_TRAIN_BYTES), plus the
+ * model.
  * liblinear itself cannot be interrupted within one binary problem and does
  * not report allocation failures; cancellation is polled between classes.
  */
@@ -46,6 +47,9 @@
 #include <stdint.h>
 
 #include "common.h"
+
+/* liblinear's copy of one training sample of dim features */
+#define OF_SVM_TRAIN_BYTES(dim) (((size_t) (dim) + 2) * 16)
 
 typedef enum of_svm_solver
 {

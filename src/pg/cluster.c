@@ -14,7 +14,8 @@
  * the partition's first row and must be the same for all its rows.
  *
  * Memory: the partition's embeddings (512 bytes a row) plus, for DBSCAN and
- * chinese whispers, the neighbour graph, which is limited to work_mem.
+ * chinese whispers, the neighbour graph, which is limited to work_mem (at
+ * most openface.max_call_memory, as the rows themselves are).
  */
 #include "postgres.h"
 
@@ -70,7 +71,7 @@ static void
 report_limit(const of_error *err, const char *fn)
 {
 	openface_report(err, fn, err->code == OF_ELIMIT ?
-					"The neighbour graph is limited to work_mem: raise work_mem, "
+					"The neighbour graph is limited to work_mem (at most openface.max_call_memory): raise work_mem, "
 					"lower the radius, or cluster smaller partitions." : NULL);
 }
 
@@ -84,7 +85,7 @@ cluster_partition(WindowObject winobj, partition_labels *pl, int64 nrows,
 	int64		m = 0;
 	of_error	err = {0};
 	of_status	rc = OF_OK;
-	size_t		max_bytes = (size_t) work_mem * 1024;
+	size_t		max_bytes = Min((size_t) work_mem * 1024, openface_call_memory());
 	double		radius = 0;
 	int			minpts = 0,
 				k = 0;
@@ -124,6 +125,8 @@ cluster_partition(WindowObject winobj, partition_labels *pl, int64 nrows,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s: too many rows in one partition (" INT64_FORMAT ")", fn, nrows)));
 
+	openface_check_call_memory((double) nrows * (sizeof(float) * FACE_EMBEDDING_DIM + 2 * sizeof(int)),
+							   fn);
 	x = palloc_extended(sizeof(float) * FACE_EMBEDDING_DIM * (nrows ? nrows : 1), MCXT_ALLOC_HUGE);
 	rowof = palloc(sizeof(int) * (nrows ? nrows : 1));
 	for (int64 i = 0; i < nrows; i++)

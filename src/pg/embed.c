@@ -43,7 +43,7 @@ image_hint(of_status code)
 	switch (code)
 	{
 		case OF_ELIMIT:
-			return "Raise openface.max_image_pixels to accept larger images.";
+			return "The limit is the smaller of openface.max_image_pixels and the superuser setting openface.max_image_pixels_ceiling.";
 		case OF_EFORMAT:
 			return "openface reads JPEG and PNG images.";
 		case OF_ECORRUPT:

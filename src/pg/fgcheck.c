@@ -15,6 +15,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
@@ -112,6 +113,15 @@ face_index_check(PG_FUNCTION_ARGS)
 	cs.rows = 0;
 	cs.suppressed = 0;
 
+	if (get_rel_relkind(indexoid) == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", indexoid)));
+	if (get_rel_relkind(indexoid) != RELKIND_INDEX)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index", get_rel_name(indexoid)),
+				 errhint("face_index_check takes a facegraph index, not its table.")));
 	/* Table before index, as everywhere else, to avoid lock-order deadlocks. */
 	heap = table_open(IndexGetRelation(indexoid, false), AccessShareLock);
 	index = index_open(indexoid, AccessShareLock);

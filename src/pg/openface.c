@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 
 #include <cblas.h>
 
@@ -41,11 +42,27 @@ static int	detector_input_size = 416;
 static double min_score = 0.5;
 static bool small_faces = true;
 static int	blas_threads = 1;
-static int	max_image_pixels = 50000000;
+/*
+ * Decoded pixels cost 3 bytes each, twice while a photo is turned upright:
+ * 300 MB at the default ceiling.  Users may lower their limit, only a
+ * superuser may raise the ceiling.
+ */
+#define DEFAULT_MAX_IMAGE_PIXELS 50000000
+static int	max_image_pixels = DEFAULT_MAX_IMAGE_PIXELS;
+static int	max_image_pixels_ceiling = DEFAULT_MAX_IMAGE_PIXELS;
+
+/*
+ * What one call may hold for the rows it works on, outside work_mem's
+ * reach (SVM training, clustering a partition): superuser-only, so no caller
+ * can make a backend take more.  1 GB trains on ~400k faces, clusters 2M.
+ */
+#define DEFAULT_MAX_CALL_MEMORY_KB (1024 * 1024)
+static int	max_call_memory_kb = DEFAULT_MAX_CALL_MEMORY_KB;
 static bool exif_orientation = true;
 
 static of_models *models;
 static char *models_path;		/* path models was opened from */
+static struct stat models_stat; /* the file it was then */
 
 static bool
 check_input_size(int *newval, void **extra, GucSource source)
@@ -97,8 +114,20 @@ _PG_init(void)
 	DefineCustomIntVariable("openface.max_image_pixels",
 							"Largest image (width x height) that will be decoded.",
 							"Checked from the image header, before any pixel memory is allocated.",
-							&max_image_pixels, 50000000, 1, INT_MAX, PGC_USERSET, 0,
+							&max_image_pixels, DEFAULT_MAX_IMAGE_PIXELS, 1, INT_MAX, PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("openface.max_image_pixels_ceiling",
+							"Largest image (width x height) any user may have decoded.",
+							"openface.max_image_pixels above it counts as this; a decoded pixel "
+							"takes 3 bytes, twice while a photo is turned upright.",
+							&max_image_pixels_ceiling, DEFAULT_MAX_IMAGE_PIXELS, 1, INT_MAX,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("openface.max_call_memory",
+							"Most memory one openface call may take for the rows it works on.",
+							"SVM training and clustering a window partition; images are bounded by "
+							"openface.max_image_pixels_ceiling.",
+							&max_call_memory_kb, DEFAULT_MAX_CALL_MEMORY_KB, 1024, MAX_KILOBYTES,
+							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomBoolVariable("openface.exif_orientation",
 							 "Turn JPEG photos upright by their EXIF orientation tag before detection.",
 							 "Phones store portraits sideways with a tag; the detector needs upright faces.  "
@@ -132,7 +161,17 @@ openface_models(void)
 	of_error	err = {0};
 	of_models  *m;
 
-	if (models && strcmp(path, models_path) == 0)
+	struct stat sb;
+	bool		same_file;
+
+	/*
+	 * A model file replaced by rename (as make install does) is picked up at
+	 * the next call; the old mapping stays valid until then.
+	 */
+	same_file = stat(path, &sb) == 0 && sb.st_dev == models_stat.st_dev &&
+		sb.st_ino == models_stat.st_ino && sb.st_size == models_stat.st_size &&
+		sb.st_mtime == models_stat.st_mtime;
+	if (models && same_file && strcmp(path, models_path) == 0)
 	{
 		pfree(path);
 		return models;
@@ -148,14 +187,32 @@ openface_models(void)
 	if (models_path)
 		pfree(models_path);
 	models_path = MemoryContextStrdup(TopMemoryContext, path);
+	models_stat = sb;
 	pfree(path);
 	return models;
+}
+
+size_t
+openface_call_memory(void)
+{
+	return (size_t) max_call_memory_kb * 1024;
+}
+
+void
+openface_check_call_memory(double bytes, const char *what)
+{
+	if (bytes > (double) openface_call_memory())
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s would take %.1f MB, more than openface.max_call_memory (%d MB)",
+						what, bytes / (1024.0 * 1024.0), max_call_memory_kb / 1024),
+				 errhint("A superuser can raise openface.max_call_memory.")));
 }
 
 void
 openface_decode_options(of_decode_opts *o)
 {
-	o->max_pixels = (size_t) max_image_pixels;
+	o->max_pixels = (size_t) Min(max_image_pixels, max_image_pixels_ceiling);
 	o->apply_exif_orientation = exif_orientation && mode != MODE_FACEAPI;
 }
 

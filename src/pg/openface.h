@@ -12,6 +12,13 @@
 /* The models, mapped on first use in this backend (ERROR if unavailable). */
 extern const of_models *openface_models(void);
 
+/*
+ * openface.max_call_memory in bytes, and an ERROR (54000) naming what when
+ * bytes exceed it.
+ */
+extern size_t openface_call_memory(void);
+extern void openface_check_call_memory(double bytes, const char *what);
+
 /* Decoding and pipeline options from the openface.* settings. */
 extern void openface_decode_options(of_decode_opts *o);
 extern void openface_pipeline_options(of_pipeline_options *o);
@@ -27,5 +34,13 @@ extern struct FaceEmbedding *openface_embed_photo(bytea *photo);
  */
 extern void openface_report(const of_error *err, const char *what, const char *hint)
 			pg_attribute_noreturn();
+
+/*
+ * Run one SPI statement as owner, under search_path = pg_catalog, pg_temp
+ * (src/pg/security.c).  The caller is connected to SPI and names every
+ * object in sql schema-qualified.  Returns SPI_execute_with_args' code.
+ */
+extern int	openface_spi_as_owner(Oid owner, const char *sql, int nargs, Oid *argtypes,
+								  Datum *values, const char *nulls, bool read_only);
 
 #endif

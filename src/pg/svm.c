@@ -8,20 +8,29 @@
  * OID, so the model follows ALTER TABLE ... RENAME / SET SCHEMA; pg_dump
  * writes it as the qualified table name, so pg_restore maps it onto the
  * restored table's new OID.  The table is readable and writable only by the
- * extension owner: these functions switch to that role for their own
- * accesses to it, after checking the caller's rights on the source table
+ * extension owner: these functions read and write it as that role through
+ * openface_spi_as_owner() (src/pg/security.c: fixed search_path, every name
+ * schema-qualified), after checking the caller's rights on the source table
  * (models hold training embeddings, i.e. biometric data).
  *
  * Rights: training requires ownership of the source table (as ANALYZE and
  * CREATE INDEX do, since it replaces derived data everyone else relies on)
  * and reads the rows with the caller's privileges, so column privileges and
  * row-level security apply to what the model learns.  Predicting requires
- * SELECT on the table, or on both of its label and embedding columns.
+ * SELECT on the table, or on both of its label and embedding columns, and
+ * that the caller see every row the model may have learnt from: a caller
+ * whom row-level security limits on the table is refused (the scores and
+ * exemplar distances would reveal hidden rows), unless they own the table
+ * (an owner can always lift its policies).  Rights are checked before the
+ * model is looked up, so a caller without them cannot learn whether a
+ * model exists.
  *
  * Cache: deserialised models are kept per backend, keyed by table OID, and
- * revalidated against the row's version (from a sequence) once per
- * statement, so scoring 10k rows loads the model once, and a retrain
- * committed by anyone is seen by the next statement.
+ * revalidated once per statement against the row's model_id, a random
+ * 128-bit id drawn at every training: unique for all time, so a model
+ * dropped with the extension and a new one trained after can never be
+ * mistaken for each other.  Scoring 10k rows loads the model once, and a
+ * retrain committed by anyone is seen by the next statement.
  */
 #include "postgres.h"
 
@@ -45,7 +54,9 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/rls.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 
 #include "embedding.h"
 #include "openface.h"
@@ -98,27 +109,6 @@ find_model_table(FunctionCallInfo fcinfo, model_table *mt, bool missing_ok)
 	return true;
 }
 
-/* Run f() as the model table's owner, for our own statements on it. */
-typedef struct as_owner
-{
-	Oid			save_user;
-	int			save_sec;
-} as_owner;
-
-static void
-become_owner(const model_table *mt, as_owner *s)
-{
-	GetUserIdAndSecContext(&s->save_user, &s->save_sec);
-	SetUserIdAndSecContext(mt->owner, s->save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-}
-
-static void
-restore_user(const as_owner *s)
-{
-	SetUserIdAndSecContext(s->save_user, s->save_sec);
-}
-
 static const char *
 rel_display_name(Oid relid)
 {
@@ -144,6 +134,42 @@ require_arg(FunctionCallInfo fcinfo, int n, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", name)));
+}
+
+/*
+ * A rejection threshold from the caller: NULL keeps dflt; otherwise it must
+ * lie in [lo, hi] (NaN never does: it would turn the test off unseen).
+ */
+static double
+threshold_arg(FunctionCallInfo fcinfo, int n, const char *name, double dflt, double lo, double hi)
+{
+	double		v;
+
+	if (PG_ARGISNULL(n))
+		return dflt;
+	v = PG_GETARG_FLOAT8(n);
+	if (!(v >= lo && v <= hi))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between %g and %g, not %g", name, lo, hi, v),
+				 errhint("Pass NULL for the default; Infinity (max_distance), 0 (min_probability) "
+						 "or -Infinity (min_margin) turn a test off.")));
+	return v;
+}
+
+/* A fresh model id: 122 random bits in a version-4 UUID. */
+static pg_uuid_t *
+new_model_id(void)
+{
+	pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
+
+	if (!pg_strong_random(id->data, UUID_LEN))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random model id")));
+	id->data[6] = (id->data[6] & 0x0f) | 0x40;
+	id->data[8] = (id->data[8] & 0x3f) | 0x80;
+	return id;
 }
 
 /* A column of relid by name: its number, or ERROR. */
@@ -207,7 +233,8 @@ face_svm_train(PG_FUNCTION_ARGS)
 	char	  **labels;
 	int64		n = 0,
 				cap = 1024,
-				skipped = 0;
+				skipped = 0,
+				label_bytes = 0;
 	int			nclass = 0;
 	of_svm_model *model = NULL;
 	of_svm_train_info info;
@@ -228,9 +255,9 @@ face_svm_train(PG_FUNCTION_ARGS)
 
 	of_svm_params_default(&params);
 	params.C = arg_double(fcinfo, 3, params.C);
-	params.thresholds.max_distance = arg_double(fcinfo, 4, INFINITY);
-	params.thresholds.min_probability = arg_double(fcinfo, 5, NAN);
-	params.thresholds.min_margin = arg_double(fcinfo, 6, NAN);
+	params.thresholds.max_distance = threshold_arg(fcinfo, 4, "max_distance", INFINITY, 0, INFINITY);
+	params.thresholds.min_probability = threshold_arg(fcinfo, 5, "min_probability", NAN, 0, 1);
+	params.thresholds.min_margin = threshold_arg(fcinfo, 6, "min_margin", NAN, -INFINITY, INFINITY);
 	if (!PG_ARGISNULL(7))
 		params.max_exemplars = PG_GETARG_INT32(7);
 	if (!(params.C > 0) || isinf(params.C))
@@ -307,12 +334,17 @@ face_svm_train(PG_FUNCTION_ARGS)
 				if (n == cap)
 				{
 					cap *= 2;
+					openface_check_call_memory((double) cap * (sizeof(float) * FACE_EMBEDDING_DIM +
+															   sizeof(train_row) + sizeof(int) +
+															   OF_SVM_TRAIN_BYTES(FACE_EMBEDDING_DIM)) +
+											   (double) label_bytes * 2, "face_svm_train");
 					x = repalloc_huge(x, sizeof(float) * FACE_EMBEDDING_DIM * cap);
 					rows = repalloc_huge(rows, sizeof(train_row) * cap);
 				}
 				memcpy(x + n * FACE_EMBEDDING_DIM, DatumGetFaceEmbedding(ed)->x,
 					   sizeof(float) * FACE_EMBEDDING_DIM);
 				rows[n].label = MemoryContextStrdup(ctx, TextDatumGetCString(ld));
+				label_bytes += strlen(rows[n].label) + 1;
 				rows[n].row = (int) n;
 				n++;
 				if (n > INT_MAX / 2)
@@ -370,11 +402,10 @@ face_svm_train(PG_FUNCTION_ARGS)
 	{
 		Datum	   *ldat = palloc(sizeof(Datum) * nclass);
 		ArrayType  *larr;
-		Oid			argtypes[7] = {REGCLASSOID, TEXTOID, TEXTOID, TEXTARRAYOID, BYTEAOID,
-		INT8OID, FLOAT8OID};
-		Datum		args[7];
+		Oid			argtypes[8] = {REGCLASSOID, TEXTOID, TEXTOID, TEXTARRAYOID, BYTEAOID,
+		INT8OID, FLOAT8OID, UUIDOID};
+		Datum		args[8];
 		char	   *query;
-		as_owner	saved;
 		int			rc;
 
 		for (int k = 0; k < nclass; k++)
@@ -387,22 +418,21 @@ face_svm_train(PG_FUNCTION_ARGS)
 		args[4] = PointerGetDatum(blob);
 		args[5] = Int64GetDatum(n);
 		args[6] = Float8GetDatum(params.C);
+		args[7] = UUIDPGetDatum(new_model_id());
 		query = psprintf("INSERT INTO %s AS m (source, label_column, embedding_column, labels, "
-						 "model, samples, c, version, trained_at) "
-						 "VALUES ($1, $2, $3, $4, $5, $6, $7, DEFAULT, DEFAULT) "
+						 "model, samples, c, model_id, trained_at) "
+						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_catalog.now()) "
 						 "ON CONFLICT (source) DO UPDATE SET label_column = EXCLUDED.label_column, "
 						 "embedding_column = EXCLUDED.embedding_column, labels = EXCLUDED.labels, "
 						 "model = EXCLUDED.model, samples = EXCLUDED.samples, c = EXCLUDED.c, "
-						 "version = EXCLUDED.version, trained_at = EXCLUDED.trained_at",
+						 "model_id = EXCLUDED.model_id, trained_at = EXCLUDED.trained_at",
 						 mt.qualified);
-		become_owner(&mt, &saved);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		rc = SPI_execute_with_args(query, 7, argtypes, args, NULL, false, 0);
+		rc = openface_spi_as_owner(mt.owner, query, 8, argtypes, args, NULL, false);
 		if (rc != SPI_OK_INSERT)
 			elog(ERROR, "storing the SVM model failed: %s", SPI_result_code_string(rc));
 		SPI_finish();
-		restore_user(&saved);
 	}
 
 	values[0] = Int32GetDatum(nclass);
@@ -420,7 +450,7 @@ typedef struct model_entry
 {
 	Oid			relid;			/* hash key */
 	bool		loaded;
-	int64		version;
+	pg_uuid_t	model_id;		/* of the loaded model */
 	of_svm_model *model;		/* malloc'd by core */
 	MemoryContext cxt;			/* labels, column names */
 	char	  **labels;
@@ -447,30 +477,82 @@ entry_reset(model_entry *e)
 	e->labels = NULL;
 }
 
-/* Caller needs SELECT on the table, or on both model columns. */
+/*
+ * May the current user predict with the model of relid, trained on columns
+ * label_col and emb_col (NULL: no model is stored)?  ERROR if not.  The
+ * answer does not depend on whether a model exists.
+ */
 static void
-check_predict_privilege(Oid relid, const model_entry *e)
+check_predict_privilege(Oid relid, const char *label_col, const char *emb_col)
 {
 	Oid			user = GetUserId();
-	AttrNumber	la,
-				ea;
+	bool		allowed = pg_class_aclcheck(relid, user, ACL_SELECT) == ACLCHECK_OK;
 
-	if (pg_class_aclcheck(relid, user, ACL_SELECT) == ACLCHECK_OK)
-		return;
-	la = get_attnum(relid, e->label_col);
-	ea = get_attnum(relid, e->emb_col);
-	if (la != InvalidAttrNumber && ea != InvalidAttrNumber &&
-		pg_attribute_aclcheck(relid, la, user, ACL_SELECT) == ACLCHECK_OK &&
-		pg_attribute_aclcheck(relid, ea, user, ACL_SELECT) == ACLCHECK_OK)
-		return;
-	aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(relid)),
-				   get_rel_name(relid));
+	if (!allowed && label_col != NULL)
+	{
+		AttrNumber	la = get_attnum(relid, label_col);
+		AttrNumber	ea = get_attnum(relid, emb_col);
+
+		allowed = la != InvalidAttrNumber && ea != InvalidAttrNumber &&
+			pg_attribute_aclcheck(relid, la, user, ACL_SELECT) == ACLCHECK_OK &&
+			pg_attribute_aclcheck(relid, ea, user, ACL_SELECT) == ACLCHECK_OK;
+	}
+	if (!allowed)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
+	if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED &&
+		!pg_class_ownercheck(relid, user))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("row-level security limits what you can see of %s, but its SVM model "
+						"may have learnt from any of its rows", rel_display_name(relid)),
+				 errhint("Predicting needs a role that row-level security does not limit on the "
+						 "table, or its owner.")));
+}
+
+/* Replace e's model with the one stored in row tup of td (columns as read by get_model). */
+static void
+load_entry(model_entry *e, HeapTuple tup, TupleDesc td, const pg_uuid_t *id, const char *name)
+{
+	bool		isnull;
+	bytea	   *blob = DatumGetByteaPP(SPI_getbinval(tup, td, 3, &isnull));
+	ArrayType  *larr = DatumGetArrayTypeP(SPI_getbinval(tup, td, 2, &isnull));
+	Datum	   *ldat;
+	int			nl;
+	of_svm_model *m = NULL;
+	of_error	err = {0};
+	MemoryContext old;
+
+	entry_reset(e);
+	if (of_svm_deserialize((const unsigned char *) VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob),
+						   &m, &err) != OF_OK)
+		openface_report(&err, "could not load the SVM model", NULL);
+	deconstruct_array(larr, TEXTOID, -1, false, TYPALIGN_INT, &ldat, NULL, &nl);
+	if (nl != of_svm_nclass(m) || of_svm_dim(m) != FACE_EMBEDDING_DIM)
+	{
+		of_svm_free(m);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("SVM model of %s does not match its labels", name)));
+	}
+	e->model = m;
+	e->cxt = AllocSetContextCreate(TopMemoryContext, "openface SVM labels",
+								   ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(e->cxt);
+	e->labels = palloc(sizeof(char *) * nl);
+	for (int k = 0; k < nl; k++)
+		e->labels[k] = TextDatumGetCString(ldat[k]);
+	e->label_col = TextDatumGetCString(SPI_getbinval(tup, td, 4, &isnull));
+	e->emb_col = TextDatumGetCString(SPI_getbinval(tup, td, 5, &isnull));
+	MemoryContextSwitchTo(old);
+	e->model_id = *id;
+	e->loaded = true;
 }
 
 /*
- * The model of relid, (re)loaded when its stored version changed.  Checked
- * once per statement (transaction, subtransaction, command, user); within
- * one the stored row cannot change under us.
+ * The model of relid, (re)loaded when its stored id changed.  Checked once
+ * per statement (transaction, subtransaction, command, user); within one
+ * the stored row cannot change under us.
  */
 static model_entry *
 get_model(FunctionCallInfo fcinfo, Oid relid)
@@ -478,14 +560,14 @@ get_model(FunctionCallInfo fcinfo, Oid relid)
 	model_entry *e;
 	bool		found;
 	model_table mt;
-	as_owner	saved;
-	Oid			argtypes[1] = {REGCLASSOID};
+	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
 	char	   *query;
 	int			rc;
 	bool		isnull;
-	int64		version;
 	const char *name;
+	HeapTuple	tup = NULL;
+	TupleDesc	td = NULL;
 
 	if (model_cache == NULL)
 	{
@@ -511,66 +593,39 @@ get_model(FunctionCallInfo fcinfo, Oid relid)
 	name = rel_display_name(relid);
 	find_model_table(fcinfo, &mt, false);
 	args[0] = ObjectIdGetDatum(relid);
-	become_owner(&mt, &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	query = psprintf("SELECT version, labels, model, label_column, embedding_column "
-					 "FROM %s WHERE source = $1", mt.qualified);
-	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 1);
+	query = psprintf("SELECT model_id, labels, model, label_column, embedding_column "
+					 "FROM %s WHERE source::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+					 mt.qualified);
+	rc = openface_spi_as_owner(mt.owner, query, 1, argtypes, args, NULL, true);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading the SVM model failed: %s", SPI_result_code_string(rc));
-	if (SPI_processed == 0)
+	if (SPI_processed > 0)
+	{
+		tup = SPI_tuptable->vals[0];
+		td = SPI_tuptable->tupdesc;
+	}
+	check_predict_privilege(relid,
+							tup ? TextDatumGetCString(SPI_getbinval(tup, td, 4, &isnull)) : NULL,
+							tup ? TextDatumGetCString(SPI_getbinval(tup, td, 5, &isnull)) : NULL);
+	if (tup == NULL)
 	{
 		SPI_finish();
-		restore_user(&saved);
 		entry_reset(e);
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("no SVM model for %s", name),
 				 errhint("Train one with face_svm_train('%s', 'label column').", name)));
 	}
-	version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	if (!e->loaded || e->version != version)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bytea	   *blob = DatumGetByteaPP(SPI_getbinval(tup, td, 3, &isnull));
-		ArrayType  *larr = DatumGetArrayTypeP(SPI_getbinval(tup, td, 2, &isnull));
-		Datum	   *ldat;
-		int			nl;
-		of_svm_model *m = NULL;
-		of_error	err = {0};
-		MemoryContext old;
+		pg_uuid_t  *id = DatumGetUUIDP(SPI_getbinval(tup, td, 1, &isnull));
 
-		entry_reset(e);
-		if (of_svm_deserialize((const unsigned char *) VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob),
-							   &m, &err) != OF_OK)
-			openface_report(&err, "could not load the SVM model", NULL);
-		deconstruct_array(larr, TEXTOID, -1, false, TYPALIGN_INT, &ldat, NULL, &nl);
-		if (nl != of_svm_nclass(m) || of_svm_dim(m) != FACE_EMBEDDING_DIM)
-		{
-			of_svm_free(m);
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("SVM model of %s does not match its labels", name)));
-		}
-		e->model = m;
-		e->cxt = AllocSetContextCreate(TopMemoryContext, "openface SVM labels",
-									   ALLOCSET_SMALL_SIZES);
-		old = MemoryContextSwitchTo(e->cxt);
-		e->labels = palloc(sizeof(char *) * nl);
-		for (int k = 0; k < nl; k++)
-			e->labels[k] = TextDatumGetCString(ldat[k]);
-		e->label_col = TextDatumGetCString(SPI_getbinval(tup, td, 4, &isnull));
-		e->emb_col = TextDatumGetCString(SPI_getbinval(tup, td, 5, &isnull));
-		MemoryContextSwitchTo(old);
-		e->version = version;
-		e->loaded = true;
+		if (!e->loaded || memcmp(e->model_id.data, id->data, UUID_LEN) != 0)
+			load_entry(e, tup, td, id, name);
 	}
 	SPI_finish();
-	restore_user(&saved);
 
-	check_predict_privilege(relid, e);
 	e->lxid = MyProc->lxid;
 	e->subxid = GetCurrentSubTransactionId();
 	e->cid = GetCurrentCommandId(false);
@@ -584,9 +639,9 @@ thresholds_from_args(FunctionCallInfo fcinfo, const model_entry *e)
 {
 	of_svm_thresholds t = of_svm_model_thresholds(e->model);
 
-	t.max_distance = arg_double(fcinfo, 2, t.max_distance);
-	t.min_probability = arg_double(fcinfo, 3, t.min_probability);
-	t.min_margin = arg_double(fcinfo, 4, t.min_margin);
+	t.max_distance = threshold_arg(fcinfo, 2, "max_distance", t.max_distance, 0, INFINITY);
+	t.min_probability = threshold_arg(fcinfo, 3, "min_probability", t.min_probability, 0, 1);
+	t.min_margin = threshold_arg(fcinfo, 4, "min_margin", t.min_margin, -INFINITY, INFINITY);
 	return t;
 }
 
@@ -681,7 +736,6 @@ face_svm_drop(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	model_table mt;
-	as_owner	saved;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
 	char	   *query;
@@ -698,16 +752,15 @@ face_svm_drop(PG_FUNCTION_ARGS)
 				 errmsg("only a superuser can drop the model of a table that no longer exists")));
 	find_model_table(fcinfo, &mt, false);
 	args[0] = ObjectIdGetDatum(relid);
-	query = psprintf("DELETE FROM %s WHERE source::pg_catalog.oid = $1", mt.qualified);
-	become_owner(&mt, &saved);
+	query = psprintf("DELETE FROM %s WHERE source::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+					 mt.qualified);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 0);
+	rc = openface_spi_as_owner(mt.owner, query, 1, argtypes, args, NULL, false);
 	if (rc != SPI_OK_DELETE)
 		elog(ERROR, "dropping the SVM model failed: %s", SPI_result_code_string(rc));
 	n = SPI_processed;
 	SPI_finish();
-	restore_user(&saved);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -716,7 +769,6 @@ Datum
 face_svm_drop_trigger(PG_FUNCTION_ARGS)
 {
 	model_table mt;
-	as_owner	saved;
 	char	   *query;
 	int			rc;
 
@@ -728,16 +780,15 @@ face_svm_drop_trigger(PG_FUNCTION_ARGS)
 	if (!find_model_table(fcinfo, &mt, true))
 		PG_RETURN_VOID();
 	query = psprintf("DELETE FROM %s m USING pg_catalog.pg_event_trigger_dropped_objects() d "
-					 "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-					 "AND d.objsubid = 0 AND m.source::pg_catalog.oid = d.objid",
+					 "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid "
+					 "AND d.objsubid OPERATOR(pg_catalog.=) 0 "
+					 "AND m.source::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid",
 					 mt.qualified);
-	become_owner(&mt, &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute(query, false, 0);
+	rc = openface_spi_as_owner(mt.owner, query, 0, NULL, NULL, NULL, false);
 	if (rc != SPI_OK_DELETE)
 		elog(ERROR, "removing SVM models of dropped tables failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
-	restore_user(&saved);
 	PG_RETURN_VOID();
 }

@@ -10,7 +10,11 @@
  *   face_extract_trigger(image_column, target_table [, key_column])
  *       AFTER INSERT FOR EACH ROW: one row per detected face in target_table,
  *       whose columns are (source, face, box, score, embedding); source gets
- *       key_column (default 'id') of the photo row.
+ *       key_column (default 'id') of the photo row.  An unqualified
+ *       target_table is looked up in the photo table's schema, never through
+ *       the inserting session's search_path, so no session can redirect the
+ *       faces (to a temporary table of the same name, say); a temporary
+ *       target is refused unless the photo table is temporary too.
  */
 #include "postgres.h"
 
@@ -149,6 +153,38 @@ face_embed_trigger(PG_FUNCTION_ARGS)
 													 &newval, &newnull));
 }
 
+/*
+ * The target table of face_extract_trigger on rel: name as written in the
+ * trigger's arguments, unqualified names in rel's own schema.
+ */
+static Oid
+extract_target(Relation rel, const char *name)
+{
+	RangeVar   *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+	Oid			target;
+
+	if (rv->schemaname == NULL)
+		rv->schemaname = get_namespace_name(RelationGetNamespace(rel));
+	target = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(target))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("face_extract_trigger: target table %s does not exist",
+						quote_qualified_identifier(rv->schemaname, rv->relname)),
+				 errhint("An unqualified target is looked up in the schema of table \"%s\"; "
+						 "schema-qualify it in CREATE TRIGGER to use another schema.",
+						 RelationGetRelationName(rel))));
+	if (isAnyTempNamespace(get_rel_namespace(target)) &&
+		rel->rd_rel->relpersistence != RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("face_extract_trigger: target table %s is temporary, but table \"%s\" is not",
+						quote_qualified_identifier(rv->schemaname, rv->relname),
+						RelationGetRelationName(rel)),
+				 errhint("Faces of a permanent table's photos go to a permanent table.")));
+	return target;
+}
+
 PG_FUNCTION_INFO_V1(face_extract_trigger);
 Datum
 face_extract_trigger(PG_FUNCTION_ARGS)
@@ -178,8 +214,7 @@ face_extract_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("face_extract_trigger: key column \"%s\" of table \"%s\" does not exist",
 						keyname, RelationGetRelationName(rel))));
-	target = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(args[1])),
-							  NoLock, false);
+	target = extract_target(rel, args[1]);
 
 	values[0] = heap_getattr(td->tg_trigtuple, keycol, desc, &isnull);
 	if (isnull)
@@ -190,7 +225,11 @@ face_extract_trigger(PG_FUNCTION_ARGS)
 	types[0] = SPI_gettypeid(desc, keycol);
 	types[1] = BYTEAOID;
 
-	/* The INSERT runs with the trigger owner's rights on the target, as any trigger's SQL. */
+	/*
+	 * The INSERT runs with the rights of the role whose INSERT fired the
+	 * trigger (a trigger function is not SECURITY DEFINER), under its
+	 * search_path: the statement names every object schema-qualified.
+	 */
 	sql = psprintf("INSERT INTO %s (source, face, box, score, embedding) "
 				   "SELECT $1, face, box, score, embedding FROM %s.face_embed_all($2)",
 				   quote_qualified_identifier(get_namespace_name(get_rel_namespace(target)),

@@ -81,5 +81,36 @@ isnt($ret, 0, 'truncated binary COPY fails');
 like($err, qr/ERROR/, 'with an ERROR');
 is($node->safe_psql('postgres', 'SELECT 1'), '1', 'server still answers');
 
+# A database owner who is not a superuser dumps and restores the models of
+# the tables they own (README, "Security model"): the model table shows each
+# owner only their own models, through row-level security.
+$node->safe_psql('postgres', q{
+    CREATE ROLE regress_dbo LOGIN;
+    CREATE DATABASE owned OWNER regress_dbo;
+    CREATE DATABASE owned_restored OWNER regress_dbo;
+});
+$node->safe_psql('owned', 'CREATE EXTENSION openface');
+$node->safe_psql('owned_restored', 'CREATE EXTENSION openface');
+my $dbo = sub { $node->connstr($_[0]) . ' user=regress_dbo' };
+$node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $dbo->('owned'), '-c', q{
+    CREATE TABLE mine (person text, emb face_embedding);
+    INSERT INTO mine SELECT 'p' || (i % 2),
+        face_embedding(array(SELECT (CASE WHEN g % 2 = i % 2 THEN 0.2 ELSE 0 END + 0.01 * (g % 5))::real
+                             FROM generate_series(1, 128) g))
+    FROM generate_series(1, 8) i;
+    SELECT face_svm_train('mine', 'person', 'emb');
+} ], 'a non-superuser trains a model on their own table');
+my $owned_predictions = q{SELECT string_agg(coalesce(face_svm_predict('mine', emb), '-'), ',' ORDER BY person) FROM mine};
+my $owned_before = $node->safe_psql('owned', $owned_predictions);
+is($owned_before, 'p0,p0,p0,p0,p1,p1,p1,p1', 'the model names every training face');
+my $owned_dump = $node->basedir . '/owned.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '--enable-row-security', '--inserts', '-d', $dbo->('owned'),
+                    '-f', $owned_dump ], 'the database owner dumps it');
+$node->command_checks_all([ 'pg_restore', '--enable-row-security', '-d', $dbo->('owned_restored'), $owned_dump ],
+    1, [qr/^$/], [qr/must be owner of extension openface/],
+    'the database owner restores it (only the extension comment needs a superuser)');
+is($node->safe_psql('owned_restored', $owned_predictions), $owned_before,
+   "the owner's model survives a non-superuser dump and restore");
+
 $node->stop;
 done_testing();

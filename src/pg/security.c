@@ -1,0 +1,49 @@
+/*
+ * Statements openface runs with rights the caller does not have.
+ *
+ * The SVM functions keep their models in a table only the extension owner
+ * may read or write (models hold training embeddings: biometric data), so
+ * they read and write it as that owner.  Every such statement goes through
+ * openface_spi_as_owner(), which
+ *   - switches to the owner with SECURITY_RESTRICTED_OPERATION (no SET ROLE,
+ *     no temporary objects, as PostgreSQL does for maintenance commands);
+ *   - runs under search_path = pg_catalog, pg_temp in a GUC nest level of
+ *     its own, so nothing the caller put on their search_path is found;
+ *   - expects SQL that names every relation, function, type and operator
+ *     schema-qualified (OPERATOR(pg_catalog.=)), as a second wall.
+ * An ERROR inside leaves the cleanup to (sub)transaction abort, which
+ * restores both the user id and the GUC nest level.
+ *
+ * The callers, and why each needs it, are listed in the README's "Security
+ * model" section; everything else in openface runs with the caller's rights.
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "openface.h"
+
+#define OWNER_SEARCH_PATH "pg_catalog, pg_temp"
+
+int
+openface_spi_as_owner(Oid owner, const char *sql, int nargs, Oid *argtypes,
+					  Datum *values, const char *nulls, bool read_only)
+{
+	Oid			save_user;
+	int			save_sec;
+	int			nestlevel;
+	int			rc;
+
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", OWNER_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, 0);
+	AtEOXact_GUC(true, nestlevel);
+	SetUserIdAndSecContext(save_user, save_sec);
+	return rc;
+}
