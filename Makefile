@@ -9,8 +9,9 @@ EXTENSION   = openface
 EXTVERSION  = 0.2
 MODULE_big  = openface
 
-CORE_SRCS   = $(sort $(wildcard src/core/*.c))
-PG_SRCS     = $(sort $(wildcard src/pg/*.c))
+# One folder per concern (src/README.md): core/{image,nets,graph,svm}, pg/facegraph.
+CORE_SRCS   = $(sort $(wildcard src/core/*.c src/core/*/*.c))
+PG_SRCS     = $(sort $(wildcard src/pg/*.c src/pg/*/*.c))
 CORE_OBJS   = $(CORE_SRCS:.c=.o)
 OBJS        = $(CORE_OBJS) $(PG_SRCS:.c=.o)
 
@@ -26,7 +27,7 @@ REGRESS     = setup $(sort $(filter-out setup,$(REGRESS_ALL)))
 
 LIBS_CORE   = -lopenblas -ljpeg -lpng -llinear -lcjson -lm
 SHLIB_LINK  = $(LIBS_CORE)
-PG_CPPFLAGS = -Isrc/core
+PG_CPPFLAGS = -Isrc/core -Isrc/pg
 PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers \
               -Wno-cast-function-type $(if $(WERROR),-Werror)
 EXTRA_CLEAN = build extension/$(EXTENSION)--$(EXTVERSION).sql
@@ -112,7 +113,7 @@ print-regress:
 # ---------------------------------------------------------------- fuzzing (clang, not part of the tests)
 FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc/core
 
-build/fuzz/fuzz_decode: test/fuzz/fuzz_decode.c src/core/common.c src/core/image_decode.c src/core/preprocess.c
+build/fuzz/fuzz_decode: test/fuzz/fuzz_decode.c src/core/common.c src/core/image/decode.c src/core/nets/preprocess.c
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ $^ -ljpeg -lpng -lm
 

@@ -22,9 +22,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "image.h"
-#include "landmark_post.h"
-#include "nets.h"
+#include "image/image.h"
+#include "nets/landmark_post.h"
+#include "nets/nets.h"
 #include "pipeline.h"
 
 #define NDET 4

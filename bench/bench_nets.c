@@ -18,7 +18,7 @@
 
 #include <cblas.h>
 
-#include "nets.h"
+#include "nets/nets.h"
 #include "timing.h"
 
 #define DET_MACS 198760528.0	/* at 416 x 416 */

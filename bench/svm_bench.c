@@ -28,7 +28,7 @@
 #include "distance.h"
 #include "facelike.h"
 #include "real_faces.h"
-#include "svm.h"
+#include "svm/svm.h"
 #include "timing.h"
 
 #define DIM 128

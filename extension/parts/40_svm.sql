@@ -1,5 +1,5 @@
--- Per-table linear SVM with open-set rejection (src/pg/svm.c, src/core/svm.c).
--- Rejection defaults measured on LFW View 1 (src/core/svm.h): a face is a
+-- Per-table linear SVM with open-set rejection (src/pg/svm.c, src/core/svm/).
+-- Rejection defaults measured on LFW View 1 (src/core/svm/svm.h): a face is a
 -- stranger (NULL) when it is farther than 0.5 from every stored face of the
 -- best class, or that class's calibrated probability is below 0.2.
 
@@ -15,7 +15,7 @@ CREATE TABLE face_svm_model (
     label_column      text NOT NULL,
     embedding_column  text NOT NULL,
     labels            text[] NOT NULL,        -- class k is labels[k + 1]
-    model             bytea NOT NULL,         -- src/core/svm.c serialised form
+    model             bytea NOT NULL,         -- src/core/svm/ serialised form
     samples           bigint NOT NULL,
     c                 double precision NOT NULL,
     model_id          uuid NOT NULL,

@@ -21,9 +21,9 @@
 
 #include <cblas.h>
 
-#include "image.h"
-#include "landmark_post.h"
-#include "nets.h"
+#include "image/image.h"
+#include "nets/landmark_post.h"
+#include "nets/nets.h"
 #include "pipeline.h"
 #include "timing.h"
 

@@ -2,11 +2,11 @@
  * openface-convert TFJS_DIR OUT_FILE
  *
  * Turns face-api's TF.js weights (manifests + .bin) into the single
- * model file the extension maps at run time (see src/core/model_file.h).
+ * model file the extension maps at run time (see src/core/nets/model_file.h).
  */
 #include <stdio.h>
 
-#include "nets.h"
+#include "nets/nets.h"
 
 int
 main(int argc, char **argv)

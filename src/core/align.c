@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "landmark_post.h"
+#include "nets/landmark_post.h"
 
 /*
  * Mean face (iBUG-300W order) in units of the chip side, made by

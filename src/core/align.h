@@ -14,7 +14,7 @@
 #ifndef OF_ALIGN_H
 #define OF_ALIGN_H
 
-#include "preprocess.h"
+#include "nets/preprocess.h"
 
 /* A 2x3 affine map chip pixel (u, v) → image point: x = a*u - b*v + tx, y = b*u + a*v + ty. */
 typedef struct of_similarity

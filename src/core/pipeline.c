@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "landmark_post.h"
+#include "nets/landmark_post.h"
 
 void
 of_pipeline_options_faceapi(of_pipeline_options *o)

@@ -21,10 +21,10 @@
 #define OF_PIPELINE_H
 
 #include "align.h"
-#include "detect_decode.h"
-#include "image.h"
-#include "nets.h"
-#include "preprocess.h"
+#include "nets/detect_decode.h"
+#include "image/image.h"
+#include "nets/nets.h"
+#include "nets/preprocess.h"
 
 typedef enum of_align_mode
 {

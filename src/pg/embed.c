@@ -15,7 +15,7 @@
 #include "utils/geo_decls.h"
 
 #include "embedding.h"
-#include "image.h"
+#include "image/image.h"
 #include "openface.h"
 
 typedef struct photo_faces

@@ -14,7 +14,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "fg.h"
+#include "facegraph/fg.h"
 #include "openface.h"
 
 PG_MODULE_MAGIC;

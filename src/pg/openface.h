@@ -5,8 +5,8 @@
 #define OPENFACE_H
 
 #include "common.h"
-#include "image.h"
-#include "nets.h"
+#include "image/image.h"
+#include "nets/nets.h"
 #include "pipeline.h"
 
 /* The models, mapped on first use in this backend (ERROR if unavailable). */

@@ -60,7 +60,7 @@
 
 #include "embedding.h"
 #include "openface.h"
-#include "svm.h"
+#include "svm/svm.h"
 
 PG_FUNCTION_INFO_V1(face_svm_train);
 PG_FUNCTION_INFO_V1(face_svm_predict);

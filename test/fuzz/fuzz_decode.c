@@ -5,15 +5,15 @@
  * dimensions and preprocesses without error.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core src/core/common.c \
- *     src/core/image_decode.c src/core/preprocess.c test/fuzz/fuzz_decode.c \
+ *     src/core/image/decode.c src/core/nets/preprocess.c test/fuzz/fuzz_decode.c \
  *     -ljpeg -lpng -lm -o /tmp/fuzz_decode
  *   /tmp/fuzz_decode -max_len=200000 <work copy of test/fuzz/corpus_decode>
  */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "image.h"
-#include "preprocess.h"
+#include "image/image.h"
+#include "nets/preprocess.h"
 
 /* Small enough that each run stays fast; the limit path is still hit. */
 #define FUZZ_MAX_PIXELS ((size_t) 1 << 22)

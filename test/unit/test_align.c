@@ -12,7 +12,7 @@
 
 #include "align.h"
 #include "fixture_tsv.h"
-#include "landmark_post.h"
+#include "nets/landmark_post.h"
 #include "unit.h"
 
 #define DIR "test/fixtures/pipeline/"

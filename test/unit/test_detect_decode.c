@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_decode.h"
+#include "nets/detect_decode.h"
 #include "fixture_tsv.h"
 #include "unit.h"
 

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "distance.h"
-#include "graph_heap.h"
-#include "graph_hnsw.h"
-#include "graph_idmap.h"
-#include "graph_sq8.h"
+#include "graph/heap.h"
+#include "graph/hnsw.h"
+#include "graph/idmap.h"
+#include "graph/sq8.h"
 #include "unit.h"
 
 #define DIM 128

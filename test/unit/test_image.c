@@ -13,7 +13,7 @@
 #include <jpeglib.h>
 #include <png.h>
 
-#include "image.h"
+#include "image/image.h"
 #include "test_files.h"
 #include "unit.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fixture_tsv.h"
-#include "landmark_post.h"
+#include "nets/landmark_post.h"
 #include "unit.h"
 
 #define DIR "test/fixtures/pipeline/"

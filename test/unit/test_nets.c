@@ -20,7 +20,7 @@
 
 #include <cblas.h>
 
-#include "nets.h"
+#include "nets/nets.h"
 #include "unit.h"
 
 #define FIX "test/fixtures/nets/"

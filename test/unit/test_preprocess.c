@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "image.h"
-#include "preprocess.h"
+#include "image/image.h"
+#include "nets/preprocess.h"
 #include "test_files.h"
 #include "unit.h"
 

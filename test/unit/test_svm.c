@@ -1,5 +1,5 @@
 /*
- * Unit tests of src/core/svm.c: toy problems checkable by hand, synthetic
+ * Unit tests of src/core/svm/: toy problems checkable by hand, synthetic
  * face-like embeddings for identification and open-set rejection, the
  * working-set shortcut against the full problem, serialisation, errors.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svm.h"
+#include "svm/svm.h"
 #include "facelike.h"
 #include "unit.h"
 

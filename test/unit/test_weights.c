@@ -1,5 +1,5 @@
 /*
- * TF.js weight loading (src/core/tfjs_weights.c): dequantised tensors of
+ * TF.js weight loading (src/core/nets/tfjs_weights.c): dequantised tensors of
  * the real models must hash to reference/weights.json's
  * dequantized_f32_sha256 (copied below), including raw float32 tensors of
  * the recognition net; a hand-made manifest checks the decoding rules and
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tfjs_weights.h"
+#include "nets/tfjs_weights.h"
 #include "test_files.h"
 #include "unit.h"
 

@@ -1,0 +1,162 @@
+#include "graph/sq8.h"
+
+#include <math.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define OF_X86 1
+#endif
+
+of_status
+of_sq8_train(of_sq8 *q, const float *vecs, size_t n, size_t dim, of_error *err)
+{
+	if (dim == 0 || dim > OF_SQ8_MAX_DIM)
+		return of_fail(err, OF_EINVAL, "dimension %zu outside 1..%d", dim, OF_SQ8_MAX_DIM);
+	q->dim = (uint32_t) dim;
+	for (size_t j = 0; j < dim; j++)
+	{
+		float		lo = n ? vecs[j] : -1.0f;
+		float		hi = n ? vecs[j] : 1.0f;
+
+		for (size_t i = 1; i < n; i++)
+		{
+			float		v = vecs[i * dim + j];
+
+			if (v < lo)
+				lo = v;
+			if (v > hi)
+				hi = v;
+		}
+		q->lo[j] = lo;
+		/* A constant dimension still needs a non-zero step to divide by. */
+		q->step[j] = hi > lo ? (hi - lo) / 255.0f : 1e-6f;
+	}
+	return OF_OK;
+}
+
+float
+of_sq8_encode(const of_sq8 *q, const float *x, uint8_t *code)
+{
+	double		r2 = 0.0;
+
+	for (uint32_t j = 0; j < q->dim; j++)
+	{
+		float		t = (x[j] - q->lo[j]) / q->step[j];
+		long		c = lrintf(t);
+		double		e;
+
+		if (c < 0)
+			c = 0;
+		if (c > 255)
+			c = 255;
+		code[j] = (uint8_t) c;
+		e = (double) x[j] - ((double) q->lo[j] + (double) q->step[j] * (double) c);
+		r2 += e * e;
+	}
+	/* Decoded values are computed in float elsewhere: allow for their rounding. */
+	return nextafterf((float) (sqrt(r2) * (1.0 + 1e-5) + 1e-6), INFINITY);
+}
+
+void
+of_sq8_decode(const of_sq8 *q, const uint8_t *code, float *out)
+{
+	for (uint32_t j = 0; j < q->dim; j++)
+		out[j] = q->lo[j] + q->step[j] * (float) code[j];
+}
+
+void
+of_sq8_prepare(const of_sq8 *q, const float *x, of_sq8_query *out)
+{
+	out->dim = q->dim;
+	for (uint32_t j = 0; j < q->dim; j++)
+	{
+		out->qs[j] = (x[j] - q->lo[j]) / q->step[j];
+		out->w[j] = q->step[j] * q->step[j];
+	}
+}
+
+static float
+l2sq_scalar(const of_sq8_query *qq, const uint8_t *code)
+{
+	float		s = 0.0f;
+
+	for (uint32_t j = 0; j < qq->dim; j++)
+	{
+		float		d = qq->qs[j] - (float) code[j];
+
+		s += qq->w[j] * d * d;
+	}
+	return s;
+}
+
+#ifdef OF_X86
+__attribute__((target("avx2,fma")))
+static float
+l2sq_avx2(const of_sq8_query *qq, const uint8_t *code)
+{
+	__m256		acc0 = _mm256_setzero_ps();
+	__m256		acc1 = _mm256_setzero_ps();
+	uint32_t	j = 0;
+	float		s;
+	__m128		lo,
+				hi;
+
+	for (; j + 16 <= qq->dim; j += 16)
+	{
+		__m128i		c16 = _mm_loadu_si128((const __m128i *) (code + j));
+		__m256		c0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(c16));
+		__m256		c1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(c16, 8)));
+		__m256		d0 = _mm256_sub_ps(_mm256_loadu_ps(qq->qs + j), c0);
+		__m256		d1 = _mm256_sub_ps(_mm256_loadu_ps(qq->qs + j + 8), c1);
+
+		acc0 = _mm256_fmadd_ps(_mm256_mul_ps(d0, d0), _mm256_loadu_ps(qq->w + j), acc0);
+		acc1 = _mm256_fmadd_ps(_mm256_mul_ps(d1, d1), _mm256_loadu_ps(qq->w + j + 8), acc1);
+	}
+	acc0 = _mm256_add_ps(acc0, acc1);
+	lo = _mm256_castps256_ps128(acc0);
+	hi = _mm256_extractf128_ps(acc0, 1);
+	lo = _mm_add_ps(lo, hi);
+	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+	lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+	s = _mm_cvtss_f32(lo);
+	for (; j < qq->dim; j++)
+	{
+		float		d = qq->qs[j] - (float) code[j];
+
+		s += qq->w[j] * d * d;
+	}
+	return s;
+}
+#endif
+
+typedef float (*sq8_kernel) (const of_sq8_query *, const uint8_t *);
+
+static sq8_kernel
+pick_kernel(void)
+{
+#ifdef OF_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return l2sq_avx2;
+#endif
+	return l2sq_scalar;
+}
+
+float
+of_sq8_l2_squared(const of_sq8_query *qq, const uint8_t *code)
+{
+	/* Benign race: every thread computes the same pointer. */
+	static sq8_kernel kernel;
+
+	if (kernel == NULL)
+		kernel = pick_kernel();
+	return kernel(qq, code);
+}
+
+float
+of_sq8_l2_lower_bound(float code_l2sq, float resid)
+{
+	float		lb = sqrtf(code_l2sq > 0.0f ? code_l2sq : 0.0f) * (1.0f - 1e-5f) - resid - 1e-6f;
+
+	return lb > 0.0f ? lb : 0.0f;
+}

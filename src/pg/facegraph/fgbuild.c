@@ -1,0 +1,380 @@
+/*
+ * facegraph: CREATE INDEX.
+ *
+ * The heap is scanned into an in-memory graph (src/core/graph/hnsw.c, linked
+ * on openface.build_threads threads) while it fits in maintenance_work_mem.
+ * Then the quantiser is fitted to the vectors, elements are laid out on
+ * pages in breadth-first graph order (linked elements share pages, so scans
+ * touch fewer buffers) and every page is written through generic WAL.  If
+ * the graph outgrows memory, what is in memory is written out as above and
+ * the remaining rows go through the ordinary insert path: slower, but the
+ * build completes.
+ */
+#include "facegraph/fg.h"
+
+#include "access/tableam.h"
+#include "commands/progress.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/bufmgr.h"
+#include "storage/smgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "graph/hnsw.h"
+
+#define FG_PHASE_LOAD	2
+#define FG_PHASE_WRITE	3
+#define FG_PHASE_INSERT	4
+
+/* Link this many appended nodes at a time, so progress and cancels flow. */
+#define FG_LINK_CHUNK	2048
+
+typedef struct FgBuildState
+{
+	Relation	index;
+	int			m;
+	int			efc;
+	int			metric;
+	of_hnsw    *graph;
+	ItemPointerData *heaptids;
+	size_t		ntids_cap;
+	size_t		linked;
+	size_t		mem_limit;
+	bool		spilled;
+	double		indtuples;
+	MemoryContext tmpctx;
+} FgBuildState;
+
+char *
+fgbuildphasename(int64 phasenum)
+{
+	switch (phasenum)
+	{
+		case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+			return "initializing";
+		case FG_PHASE_LOAD:
+			return "building graph in memory";
+		case FG_PHASE_WRITE:
+			return "writing graph pages";
+		case FG_PHASE_INSERT:
+			return "inserting past maintenance_work_mem";
+		default:
+			return NULL;
+	}
+}
+
+static void
+graph_error(of_status st, const of_error *err)
+{
+	if (st == OF_ECANCELED)
+		CHECK_FOR_INTERRUPTS();
+	if (st == OF_ENOMEM)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("%s", err->msg)));
+	ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("facegraph build: %s", err->msg)));
+}
+
+static void
+link_pending(FgBuildState *st, size_t upto)
+{
+	of_error	err;
+
+	while (st->linked < upto)
+	{
+		size_t		to = Min(upto, st->linked + FG_LINK_CHUNK);
+		of_status	rc;
+
+		CHECK_FOR_INTERRUPTS();
+		rc = of_hnsw_link(st->graph, st->linked, to, fg_build_threads, &err);
+		if (rc != OF_OK)
+			graph_error(rc, &err);
+		st->linked = to;
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) to);
+	}
+}
+
+/* Write a whole page image through generic WAL at the next block. */
+static void
+write_new_page(Relation index, Page image, BlockNumber expect)
+{
+	Buffer		buf = ReadBuffer(index, P_NEW);
+	GenericXLogState *state;
+	Page		page;
+
+	if (BufferGetBlockNumber(buf) != expect)
+		elog(ERROR, "facegraph build: unexpected block %u (wanted %u)",
+			 BufferGetBlockNumber(buf), expect);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+	memcpy(page, image, BLCKSZ);
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
+}
+
+static Size
+page_room(void)
+{
+	return BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - MAXALIGN(sizeof(FgPageOpaqueData));
+}
+
+/*
+ * Write the in-memory graph: meta page (block 0) then element pages in
+ * breadth-first order, each neighbour list sorted by TID.
+ */
+static void
+write_graph(FgBuildState *st)
+{
+	of_hnsw    *g = st->graph;
+	size_t		n = of_hnsw_count(g);
+	of_sq8	   *q = palloc(sizeof(of_sq8));
+	of_error	err;
+	of_status	rc;
+	uint32	   *order;
+	ItemPointerData *tids;
+	PGAlignedBlock image;
+	BlockNumber blk;
+	Size		used;
+	OffsetNumber off;
+	int			m = st->m;
+	FgElement	e = palloc0(fg_element_size(m, FG_MAX_LEVEL));
+	ItemPointerData entry;
+	int			top = -1;
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_WRITE);
+
+	{
+		size_t		repaired;
+
+		rc = of_hnsw_connect(g, &repaired, &err);
+		if (rc != OF_OK)
+			graph_error(rc, &err);
+		elog(DEBUG1, "facegraph build: %zu links added to reach isolated elements", repaired);
+	}
+
+	/* Fit the quantiser: vectors are contiguous in node order. */
+	rc = of_sq8_train(q, n ? of_hnsw_vector(g, 0) : NULL, n, FG_DIM, &err);
+	if (rc != OF_OK)
+		graph_error(rc, &err);
+
+	order = palloc(sizeof(uint32) * (n ? n : 1));
+	tids = palloc(sizeof(ItemPointerData) * (n ? n : 1));
+	rc = of_hnsw_order(g, order, &err);
+	if (rc != OF_OK)
+		graph_error(rc, &err);
+
+	/* Pass 1: addresses. */
+	blk = 1;
+	used = 0;
+	off = FirstOffsetNumber;
+	for (size_t i = 0; i < n; i++)
+	{
+		uint32		v = order[i];
+		Size		need = MAXALIGN(fg_element_size(m, of_hnsw_level(g, v))) + sizeof(ItemIdData);
+
+		if (used + need > page_room())
+		{
+			blk++;
+			used = 0;
+			off = FirstOffsetNumber;
+		}
+		ItemPointerSet(&tids[v], blk, off);
+		used += need;
+		off++;
+	}
+
+	ItemPointerSetInvalid(&entry);
+	if (of_hnsw_entry(g) >= 0)
+	{
+		entry = tids[of_hnsw_entry(g)];
+		top = of_hnsw_level(g, of_hnsw_entry(g));
+	}
+
+	/* Meta page. */
+	fg_fill_meta(image.data, m, st->efc, st->metric, q);
+	FgPageGetMeta(image.data)->entry = entry;
+	FgPageGetMeta(image.data)->top_level = (int16) top;
+	FgPageGetMeta(image.data)->insert_page = n ? blk : InvalidBlockNumber;
+	write_new_page(st->index, image.data, FG_METAPAGE_BLKNO);
+
+	/* Pass 2: pages. */
+	blk = 1;
+	fg_init_page(image.data, FG_PAGE_ELEMENTS);
+	for (size_t i = 0; i < n; i++)
+	{
+		uint32		v = order[i];
+		int			level = of_hnsw_level(g, v);
+		Size		size = fg_element_size(m, level);
+
+		if (ItemPointerGetBlockNumber(&tids[v]) != blk)
+		{
+			write_new_page(st->index, image.data, blk);
+			blk++;
+			fg_init_page(image.data, FG_PAGE_ELEMENTS);
+			CHECK_FOR_INTERRUPTS();
+		}
+		memset(e, 0, size);
+		e->heaptid = st->heaptids[v];
+		e->level = (uint8) level;
+		e->resid = of_sq8_encode(q, of_hnsw_vector(g, v), e->code);
+		for (int l = 0; l <= level; l++)
+		{
+			int			cnt;
+			const int32 *nb = of_hnsw_neighbours(g, v, l, &cnt);
+			ItemPointerData *dst = e->links + fg_level_offset(m, l);
+
+			for (int j = 0; j < fg_level_slots(m, l); j++)
+			{
+				if (j < cnt)
+					dst[j] = tids[nb[j]];
+				else
+					ItemPointerSetInvalid(&dst[j]);
+			}
+			/* In page order, so scans read a list's pages without sorting it. */
+			qsort(dst, cnt, sizeof(ItemPointerData), fg_cmp_tid);
+		}
+		if (PageAddItem(image.data, (Item) e, size, InvalidOffsetNumber, false, false) !=
+			ItemPointerGetOffsetNumber(&tids[v]))
+			elog(ERROR, "facegraph build: page layout mismatch");
+	}
+	if (n > 0)
+		write_new_page(st->index, image.data, blk);
+
+	pfree(order);
+	pfree(tids);
+	pfree(e);
+	pfree(q);
+}
+
+static void
+build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			   bool tupleIsAlive, void *arg)
+{
+	FgBuildState *st = arg;
+	FgVector	v;
+	of_error	err;
+
+	if (isnull[0])
+		return;
+	if (!fg_prepare_vector(st->metric, DatumGetFaceEmbedding(values[0]), &v))
+		return;
+	st->indtuples += 1;
+
+	if (!st->spilled &&
+		of_hnsw_bytes(st->graph) + of_hnsw_node_bytes(st->graph) +
+		st->ntids_cap * sizeof(ItemPointerData) > st->mem_limit &&
+		of_hnsw_count(st->graph) > 0)
+	{
+		ereport(NOTICE,
+				(errmsg("facegraph graph no longer fits into maintenance_work_mem after %.0f tuples",
+						st->indtuples - 1),
+				 errdetail("The rest of the build inserts into the written graph, which is slower."),
+				 errhint("Increase maintenance_work_mem to speed up builds.")));
+		link_pending(st, of_hnsw_count(st->graph));
+		write_graph(st);
+		of_hnsw_free(st->graph);
+		st->graph = NULL;
+		st->spilled = true;
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_INSERT);
+	}
+	if (st->spilled)
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->tmpctx);
+
+		fg_insert_vector(index, &v, tid);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(st->tmpctx);
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) st->indtuples);
+		return;
+	}
+
+	if (of_hnsw_count(st->graph) == st->ntids_cap)
+	{
+		st->ntids_cap *= 2;
+		st->heaptids = repalloc_huge(st->heaptids, st->ntids_cap * sizeof(ItemPointerData));
+	}
+	st->heaptids[of_hnsw_count(st->graph)] = *tid;
+	if (of_hnsw_append(st->graph, v.x, &err) < 0)
+		graph_error(err.code, &err);
+	if (of_hnsw_count(st->graph) - st->linked >= FG_LINK_CHUNK)
+		link_pending(st, of_hnsw_count(st->graph));
+}
+
+/* Free the core graph if the build errors out. */
+static void
+release_graph(void *arg)
+{
+	FgBuildState *st = arg;
+
+	of_hnsw_free(st->graph);
+	st->graph = NULL;
+}
+
+IndexBuildResult *
+fgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	IndexBuildResult *result;
+	FgBuildState *stp = palloc0(sizeof(FgBuildState));
+	of_error	err;
+	double		reltuples;
+	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+
+	if (RelationGetNumberOfBlocks(index) != 0)
+		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+
+	stp->index = index;
+	fg_get_options(index, &stp->m, &stp->efc);
+	stp->metric = fg_metric_of(index);
+	stp->mem_limit = (size_t) maintenance_work_mem * 1024;
+	stp->ntids_cap = 1024;
+	stp->heaptids = palloc(stp->ntids_cap * sizeof(ItemPointerData));
+	stp->tmpctx = AllocSetContextCreate(CurrentMemoryContext, "facegraph build insert",
+									  ALLOCSET_DEFAULT_SIZES);
+	stp->graph = of_hnsw_create(FG_DIM, stp->m, stp->efc, 0x6f70656e66616365ULL, &err);
+	if (stp->graph == NULL)
+		graph_error(err.code, &err);
+	cb->func = release_graph;
+	cb->arg = stp;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_LOAD);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL,
+								 (int64) Max(heap->rd_rel->reltuples, 0));
+
+	reltuples = table_index_build_scan(heap, index, indexInfo, true, true,
+									   build_callback, stp, NULL);
+
+	if (!stp->spilled)
+	{
+		link_pending(stp, of_hnsw_count(stp->graph));
+		write_graph(stp);
+	}
+	else
+		fg_reconnect(index, NULL);
+	release_graph(stp);
+	MemoryContextDelete(stp->tmpctx);
+
+	result = palloc(sizeof(IndexBuildResult));
+	result->heap_tuples = reltuples;
+	result->index_tuples = stp->indtuples;
+	return result;
+}
+
+/* An empty index for the init fork of an unlogged table: the meta page. */
+void
+fgbuildempty(Relation index)
+{
+	PGAlignedBlock page;
+	of_sq8		q;
+	int			m,
+				efc;
+
+	fg_get_options(index, &m, &efc);
+	of_sq8_train(&q, NULL, 0, FG_DIM, NULL);
+	fg_fill_meta(page.data, m, efc, fg_metric_of(index), &q);
+	PageSetChecksumInplace(page.data, FG_METAPAGE_BLKNO);
+	smgrwrite(RelationGetSmgr(index), INIT_FORKNUM, FG_METAPAGE_BLKNO, page.data, true);
+	log_newpage(&(RelationGetSmgr(index))->smgr_rnode.node, INIT_FORKNUM,
+				FG_METAPAGE_BLKNO, page.data, true);
+	smgrimmedsync(RelationGetSmgr(index), INIT_FORKNUM);
+}

@@ -1,0 +1,119 @@
+/*
+ * facegraph: pinning index pages through the buffer that last held them.
+ *
+ * A search reads a few thousand index pages, nearly all of them already in
+ * shared buffers, and ReadBuffer's buffer-table lookup (a hash probe under a
+ * partition lock, with its cache misses) was the largest single cost of a
+ * search.  Each backend remembers, per facegraph index, which buffer last
+ * held each block it read; ReadRecentBuffer checks that the buffer still
+ * holds that block and pins it without the lookup, else ReadBuffer runs as
+ * usual.  A stale entry costs one failed check, never a wrong page.
+ */
+#include "facegraph/fg.h"
+
+#include "pgstat.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+/* Past this many remembered blocks (16 MB of Buffer ids) start over. */
+#define FG_RECENT_MAX_BLOCKS	((Size) 4 * 1024 * 1024)
+
+typedef struct FgRecent
+{
+	RelFileNode node;			/* hash key */
+	BlockNumber nblocks;
+	Buffer	   *bufs;			/* InvalidBuffer where nothing is known */
+} FgRecent;
+
+static MemoryContext recent_cxt;
+static HTAB *recent;
+static FgRecent *last;
+static Size recent_blocks;
+
+static FgRecent *
+recent_for(Relation index)
+{
+	bool		found;
+
+	if (last != NULL && RelFileNodeEquals(last->node, index->rd_node))
+		return last;
+	if (recent == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (recent_cxt == NULL)
+			recent_cxt = AllocSetContextCreate(TopMemoryContext, "facegraph recent buffers",
+											   ALLOCSET_SMALL_SIZES);
+		ctl.keysize = sizeof(RelFileNode);
+		ctl.entrysize = sizeof(FgRecent);
+		ctl.hcxt = recent_cxt;
+		recent = hash_create("facegraph recent buffers", 16, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	last = hash_search(recent, &index->rd_node, HASH_ENTER, &found);
+	if (!found)
+	{
+		last->nblocks = 0;
+		last->bufs = NULL;
+	}
+	return last;
+}
+
+/* Make room for block blkno; false if the budget says to start over. */
+static bool
+recent_grow(FgRecent *r, BlockNumber blkno)
+{
+	BlockNumber n = Max(Max(blkno + 1, 2 * r->nblocks), 64);
+
+	if (recent_blocks + (n - r->nblocks) > FG_RECENT_MAX_BLOCKS)
+		return false;
+	if (r->bufs == NULL)
+		r->bufs = MemoryContextAlloc(recent_cxt, n * sizeof(Buffer));
+	else
+		r->bufs = repalloc(r->bufs, n * sizeof(Buffer));
+	for (BlockNumber b = r->nblocks; b < n; b++)
+		r->bufs[b] = InvalidBuffer;
+	recent_blocks += n - r->nblocks;
+	r->nblocks = n;
+	return true;
+}
+
+static void
+recent_forget_all(void)
+{
+	MemoryContextReset(recent_cxt);
+	recent = NULL;
+	last = NULL;
+	recent_blocks = 0;
+}
+
+/* ReadBuffer(index, blkno), through the remembered buffer when it still holds the block. */
+Buffer
+fg_read_buffer(Relation index, BlockNumber blkno)
+{
+	FgRecent   *r = recent_for(index);
+	Buffer		buf;
+
+	if (blkno < r->nblocks && BufferIsValid(r->bufs[blkno]) &&
+		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, r->bufs[blkno]))
+	{
+		/* What ReadBuffer counts for pg_statio_*_indexes. */
+		pgstat_count_buffer_read(index);
+		pgstat_count_buffer_hit(index);
+		return r->bufs[blkno];
+	}
+	buf = ReadBuffer(index, blkno);
+	/* Temporary indexes live in local buffers: no lookup to save there. */
+	if (BufferIsLocal(buf))
+		return buf;
+	if (blkno >= r->nblocks && !recent_grow(r, blkno))
+	{
+		recent_forget_all();
+		r = recent_for(index);
+		if (!recent_grow(r, blkno))
+			return buf;
+	}
+	r->bufs[blkno] = buf;
+	return buf;
+}

@@ -1,0 +1,604 @@
+/*
+ * facegraph: VACUUM.
+ *
+ * 1. Find the elements whose heap rows are dead (plus elements deleted by an
+ *    earlier vacuum that something still links to).
+ * 2. Repair: every live element that links to one of them gets a new list,
+ *    chosen with the selection heuristic among its surviving links and the
+ *    links of the removed ones (their two-hop neighbourhood), then filled up
+ *    to its length with the nearest of the rest.
+ * 3. Move the entry point off a removed element.
+ * 4. Mark the removed elements deleted and forget their heap TIDs.  They
+ *    keep their own links so that a concurrent scan standing on one still
+ *    gets somewhere.
+ * 5. Free the elements an earlier VACUUM deleted: step 2 has just removed
+ *    the last links to them (inserts never link to deleted elements), so
+ *    their slots go back to the page and the free space map, and inserts
+ *    reuse them.  Line pointers keep their numbers, so element TIDs stay
+ *    valid; a scan still holding a freed TID reads an unused slot (skipped)
+ *    or a newer element (a row its snapshot does not see).
+ * 6. Reconnect: a live element that nothing reachable links to (removed
+ *    elements were its only way in, or inserts pruned its last in-link) is
+ *    linked from its nearest reachable element.
+ */
+#include "facegraph/fg.h"
+
+#include "commands/vacuum.h"
+#include "miscadmin.h"
+#include "storage/freespace.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#define FG_ELEMENT_MAX (fg_element_size(FG_MAX_M, FG_MAX_LEVEL))
+
+typedef struct FgVacState
+{
+	Relation	index;
+	FgIndexInfo *info;
+	of_idmap	gone;			/* element TID -> 1 */
+	of_idmap	reached;		/* step 5 */
+	ItemPointerData *newly;		/* to be marked deleted in step 4 */
+	int			nnewly;
+	int			capnewly;
+	ItemPointerData *stale;		/* deleted by an earlier vacuum: freed in step 5 */
+	int			nstale;
+	int			capstale;
+	bool		unrepaired;		/* a list kept changing under repair */
+	ItemPointerData best;		/* highest live element: entry candidate */
+	int			best_level;
+	double		live;
+	MemoryContextCallback cb;
+} FgVacState;
+
+static void
+release_gone(void *arg)
+{
+	of_idmap_free(&((FgVacState *) arg)->gone);
+	of_idmap_free(&((FgVacState *) arg)->reached);
+}
+
+static bool
+is_gone(FgVacState *vs, ItemPointer tid)
+{
+	return of_idmap_get(&vs->gone, fg_tid_key(tid)) != UINT32_MAX;
+}
+
+static void
+append_tid(ItemPointerData **arr, int *n, int *cap, ItemPointer tid)
+{
+	if (*n == *cap)
+	{
+		*cap *= 2;
+		*arr = repalloc_huge(*arr, sizeof(ItemPointerData) * *cap);
+	}
+	(*arr)[(*n)++] = *tid;
+}
+
+/* Step 1. */
+static void
+collect(FgVacState *vs, IndexBulkDeleteCallback callback, void *cbstate,
+		IndexBulkDeleteResult *stats, BufferAccessStrategy bas)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
+
+	for (BlockNumber blk = FG_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
+	{
+		Buffer		buf;
+		Page		page;
+		OffsetNumber maxoff;
+
+		vacuum_delay_point();
+		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		if (PageIsNew(page) || !(FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS))
+		{
+			UnlockReleaseBuffer(buf);
+			continue;
+		}
+		maxoff = PageGetMaxOffsetNumber(page);
+		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+		{
+			FgElement	e = fg_page_element(page, off);
+			ItemPointerData tid;
+			int			found;
+			uint32	   *slot;
+			bool		dead;
+
+			if (e == NULL)
+				continue;
+			ItemPointerSet(&tid, blk, off);
+			dead = (e->flags & FG_ELEM_DELETED) != 0;
+			if (dead)
+				append_tid(&vs->stale, &vs->nstale, &vs->capstale, &tid);
+			else if (callback(&e->heaptid, cbstate))
+			{
+				dead = true;
+				append_tid(&vs->newly, &vs->nnewly, &vs->capnewly, &tid);
+			}
+			if (dead)
+			{
+				if (of_idmap_put(&vs->gone, fg_tid_key(&tid), 1, &found, &slot) != OF_OK)
+					ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+				continue;
+			}
+			vs->live += 1;
+			if (e->level > vs->best_level)
+			{
+				vs->best_level = e->level;
+				vs->best = tid;
+			}
+		}
+		UnlockReleaseBuffer(buf);
+	}
+	stats->num_pages = nblocks;
+}
+
+/* New list for element (code base) at level, without the removed links. */
+static int
+repair_list(FgVacState *vs, const uint8 *basecode, const ItemPointerData *old, int nold,
+			int level, ItemPointer self, ItemPointerData *out)
+{
+	FgIndexInfo *info = vs->info;
+	int			m = info->m;
+	FgElement	e = palloc(FG_ELEMENT_MAX);
+	int			cap = nold * (2 * m + 1) + 1,
+				n = 0,
+				k;
+	FgNeighbour *cands = palloc(sizeof(FgNeighbour) * cap);
+	int		   *chosen = palloc(sizeof(int) * cap);
+	of_idmap	seen;
+	float		base[FG_DIM];
+	int			found;
+	uint32	   *slot;
+
+	if (of_idmap_init(&seen, (size_t) cap) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	of_idmap_put(&seen, fg_tid_key(self), 0, &found, &slot);
+	of_sq8_decode(&info->quantizer, basecode, base);
+
+	for (int i = 0; i < nold; i++)
+	{
+		ItemPointerData hop[2 * FG_MAX_M + 1];
+		int			nh = 0;
+
+		if (!fg_read_element(vs->index, (ItemPointer) &old[i], e, FG_ELEMENT_MAX) || e->level < level)
+			continue;
+		if (is_gone(vs, (ItemPointer) &old[i]))
+		{
+			/* Replace a removed link by what it linked to. */
+			const ItemPointerData *l = e->links + fg_level_offset(m, level);
+
+			while (nh < fg_level_slots(m, level) && ItemPointerIsValid(&l[nh]))
+			{
+				hop[nh] = l[nh];
+				nh++;
+			}
+		}
+		else
+			hop[nh++] = old[i];
+		for (int j = 0; j < nh; j++)
+		{
+			if (is_gone(vs, &hop[j]))
+				continue;
+			if (of_idmap_put(&seen, fg_tid_key(&hop[j]), 0, &found, &slot) != OF_OK)
+			{
+				of_idmap_free(&seen);
+				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+			}
+			if (found)
+				continue;
+			if (!fg_read_element(vs->index, &hop[j], e, FG_ELEMENT_FIXED) || e->level < level ||
+				(e->flags & FG_ELEM_DELETED))
+				continue;
+			cands[n].tid = hop[j];
+			memcpy(cands[n].code, e->code, FG_DIM);
+			cands[n].d2 = 0;
+			n++;
+		}
+	}
+	of_idmap_free(&seen);
+	k = fg_select(info, base, cands, n, fg_level_slots(m, level), true, chosen);
+	for (int i = 0; i < k; i++)
+		out[i] = cands[chosen[i]].tid;
+	pfree(e);
+	pfree(cands);
+	pfree(chosen);
+	return k;
+}
+
+/* Step 2. */
+static void
+repair(FgVacState *vs, BufferAccessStrategy bas)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
+	int			m = vs->info->m;
+	FgElement	e = palloc(FG_ELEMENT_MAX);
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "facegraph repair",
+											  ALLOCSET_DEFAULT_SIZES);
+
+	for (BlockNumber blk = FG_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
+	{
+		Buffer		buf;
+		Page		page;
+		OffsetNumber maxoff;
+
+		vacuum_delay_point();
+		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		maxoff = (PageIsNew(page) || !(FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS)) ? 0 :
+			PageGetMaxOffsetNumber(page);
+		UnlockReleaseBuffer(buf);
+
+		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+		{
+			ItemPointerData tid;
+
+			ItemPointerSet(&tid, blk, off);
+			if (is_gone(vs, &tid))
+				continue;
+			for (int attempt = 0; attempt < 4; attempt++)
+			{
+				bool		changed = false;
+
+				if (!fg_read_element(vs->index, &tid, e, FG_ELEMENT_MAX) ||
+					(e->flags & FG_ELEM_DELETED))
+					break;
+				for (int level = 0; level <= e->level; level++)
+				{
+					const ItemPointerData *l = e->links + fg_level_offset(m, level);
+					ItemPointerData old[2 * FG_MAX_M];
+					ItemPointerData fresh[2 * FG_MAX_M];
+					int			n = 0,
+								k;
+					bool		hit = false;
+					MemoryContext oldctx;
+
+					while (n < fg_level_slots(m, level) && ItemPointerIsValid(&l[n]))
+					{
+						old[n] = l[n];
+						hit |= is_gone(vs, &old[n]);
+						n++;
+					}
+					if (!hit)
+						continue;
+					oldctx = MemoryContextSwitchTo(tmp);
+					k = repair_list(vs, e->code, old, n, level, &tid, fresh);
+					MemoryContextSwitchTo(oldctx);
+					MemoryContextReset(tmp);
+					if (!fg_set_links(vs->index, &tid, level, old, n, fresh, k))
+					{
+						changed = true;
+						break;
+					}
+				}
+				if (!changed)
+					break;
+				if (attempt == 3)
+					vs->unrepaired = true;
+			}
+		}
+	}
+	MemoryContextDelete(tmp);
+	pfree(e);
+}
+
+/* Step 3. */
+static void
+move_entry(FgVacState *vs)
+{
+	ItemPointerData entry;
+	int			top;
+
+	fg_read_meta(vs->index, &entry, &top, NULL);
+	if (!ItemPointerIsValid(&entry) || !is_gone(vs, &entry))
+		return;
+	LockPage(vs->index, FG_UPDATE_LOCK, ExclusiveLock);
+	fg_read_meta(vs->index, &entry, &top, NULL);
+	if (ItemPointerIsValid(&entry) && is_gone(vs, &entry))
+	{
+		Buffer		buf = ReadBuffer(vs->index, FG_METAPAGE_BLKNO);
+		GenericXLogState *state;
+		FgMetaPage	meta;
+
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		state = GenericXLogStart(vs->index);
+		meta = FgPageGetMeta(GenericXLogRegisterBuffer(state, buf, 0));
+		if (vs->best_level >= 0)
+		{
+			meta->entry = vs->best;
+			meta->top_level = (int16) vs->best_level;
+		}
+		else
+		{
+			ItemPointerSetInvalid(&meta->entry);
+			meta->top_level = -1;
+		}
+		GenericXLogFinish(state);
+		UnlockReleaseBuffer(buf);
+	}
+	UnlockPage(vs->index, FG_UPDATE_LOCK, ExclusiveLock);
+}
+
+/* Step 4. */
+static void
+mark_deleted(FgVacState *vs, IndexBulkDeleteResult *stats)
+{
+	int			i = 0;
+
+	qsort(vs->newly, vs->nnewly, sizeof(ItemPointerData), fg_cmp_tid);
+	while (i < vs->nnewly)
+	{
+		BlockNumber blk = ItemPointerGetBlockNumber(&vs->newly[i]);
+		Buffer		buf = ReadBuffer(vs->index, blk);
+		GenericXLogState *state;
+		Page		page;
+
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		state = GenericXLogStart(vs->index);
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+		for (; i < vs->nnewly && ItemPointerGetBlockNumber(&vs->newly[i]) == blk; i++)
+		{
+			FgElement	e = (FgElement) PageGetItem(page,
+													PageGetItemId(page, ItemPointerGetOffsetNumber(&vs->newly[i])));
+
+			e->flags |= FG_ELEM_DELETED;
+			ItemPointerSetInvalid(&e->heaptid);
+			stats->tuples_removed += 1;
+		}
+		GenericXLogFinish(state);
+		UnlockReleaseBuffer(buf);
+	}
+}
+
+/* Step 5. */
+static void
+free_stale(FgVacState *vs, BufferAccessStrategy bas)
+{
+	int			i = 0;
+
+	qsort(vs->stale, vs->nstale, sizeof(ItemPointerData), fg_cmp_tid);
+	while (i < vs->nstale)
+	{
+		BlockNumber blk = ItemPointerGetBlockNumber(&vs->stale[i]);
+		Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
+		GenericXLogState *state;
+		Page		page;
+		Size		avail;
+
+		vacuum_delay_point();
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		state = GenericXLogStart(vs->index);
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+		for (; i < vs->nstale && ItemPointerGetBlockNumber(&vs->stale[i]) == blk; i++)
+		{
+			OffsetNumber off = ItemPointerGetOffsetNumber(&vs->stale[i]);
+			FgElement	e = fg_page_element(page, off);
+
+			if (e != NULL && (e->flags & FG_ELEM_DELETED))
+				PageIndexTupleDeleteNoCompact(page, off);
+		}
+		/* PageAddItem looks for unused line pointers only when told to. */
+		PageSetHasFreeLinePointers(page);
+		GenericXLogFinish(state);
+		avail = PageGetFreeSpace(BufferGetPage(buf));
+		UnlockReleaseBuffer(buf);
+		RecordPageWithFreeSpace(vs->index, blk, avail);
+	}
+	if (vs->nstale > 0)
+		FreeSpaceMapVacuum(vs->index);
+}
+
+/* Mark everything reachable from start over live elements. */
+static void
+flood(FgVacState *vs, ItemPointer start)
+{
+	int			m = vs->info->m;
+	FgElement	e = palloc(FG_ELEMENT_MAX);
+	int			cap = 1024,
+				n = 0;
+	ItemPointerData *stack = palloc(sizeof(ItemPointerData) * cap);
+	int			found;
+	uint32	   *slot;
+
+	if (of_idmap_put(&vs->reached, fg_tid_key(start), 1, &found, &slot) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	if (found)
+		return;
+	stack[n++] = *start;
+	while (n > 0)
+	{
+		ItemPointerData t = stack[--n];
+		int			slots;
+
+		if (!fg_read_element(vs->index, &t, e, FG_ELEMENT_MAX))
+			continue;
+		slots = 2 * m + e->level * m;
+		for (int i = 0; i < slots; i++)
+		{
+			if (!ItemPointerIsValid(&e->links[i]) || is_gone(vs, &e->links[i]))
+				continue;
+			if (of_idmap_put(&vs->reached, fg_tid_key(&e->links[i]), 1, &found, &slot) != OF_OK)
+				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+			if (found)
+				continue;
+			if (n == cap)
+			{
+				cap *= 2;
+				stack = repalloc_huge(stack, sizeof(ItemPointerData) * cap);
+			}
+			stack[n++] = e->links[i];
+		}
+		vacuum_delay_point();
+	}
+	pfree(stack);
+	pfree(e);
+}
+
+/* Step 5. */
+static void
+reconnect(FgVacState *vs, BufferAccessStrategy bas)
+{
+	ItemPointerData entry;
+	int			top;
+	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
+	FgElement	e = palloc(FG_ELEMENT_MAX);
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "facegraph reconnect",
+											  ALLOCSET_DEFAULT_SIZES);
+
+	fg_read_meta(vs->index, &entry, &top, NULL);
+	if (!ItemPointerIsValid(&entry) || is_gone(vs, &entry))
+		return;
+	if (of_idmap_init(&vs->reached, (size_t) vs->live + 16) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	flood(vs, &entry);
+	for (BlockNumber blk = FG_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
+	{
+		Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
+		Page		page;
+		OffsetNumber maxoff;
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		maxoff = (PageIsNew(page) || !(FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS)) ? 0 :
+			PageGetMaxOffsetNumber(page);
+		UnlockReleaseBuffer(buf);
+		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+		{
+			ItemPointerData tid;
+			float		v[FG_DIM];
+			FgNeighbour *near;
+			int			nn;
+			MemoryContext old;
+
+			ItemPointerSet(&tid, blk, off);
+			if (is_gone(vs, &tid) || of_idmap_get(&vs->reached, fg_tid_key(&tid)) != UINT32_MAX)
+				continue;
+			if (!fg_read_element(vs->index, &tid, e, FG_ELEMENT_MAX) || (e->flags & FG_ELEM_DELETED))
+				continue;
+			of_sq8_decode(&vs->info->quantizer, e->code, v);
+			old = MemoryContextSwitchTo(tmp);
+			nn = fg_find_nearest(vs->index, v, vs->info->ef_construction, &near);
+			for (int i = 0; i < nn; i++)
+			{
+				if (ItemPointerEquals(&near[i].tid, &tid) || is_gone(vs, &near[i].tid) ||
+					of_idmap_get(&vs->reached, fg_tid_key(&near[i].tid)) == UINT32_MAX)
+					continue;
+				fg_force_link(vs->index, &near[i].tid, &tid, 0);
+				break;
+			}
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(tmp);
+			flood(vs, &tid);
+		}
+	}
+	MemoryContextDelete(tmp);
+	pfree(e);
+}
+
+static FgVacState *
+vac_state_create(Relation index)
+{
+	FgVacState *vs = palloc0(sizeof(FgVacState));
+
+	vs->index = index;
+	vs->info = fg_index_info(index);
+	vs->capnewly = 1024;
+	vs->newly = palloc(sizeof(ItemPointerData) * vs->capnewly);
+	vs->capstale = 1024;
+	vs->stale = palloc(sizeof(ItemPointerData) * vs->capstale);
+	vs->best_level = -1;
+	if (of_idmap_init(&vs->gone, 1024) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	vs->cb.func = release_gone;
+	vs->cb.arg = vs;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &vs->cb);
+	return vs;
+}
+
+/*
+ * Link every live element that cannot be reached from the entry point
+ * (inserts can prune away the last link into one) from its nearest
+ * reachable element.  Run at the end of VACUUM and of a build that went
+ * past maintenance_work_mem.
+ */
+void
+fg_reconnect(Relation index, BufferAccessStrategy bas)
+{
+	FgVacState *vs = vac_state_create(index);
+
+	vs->live = (double) RelationGetNumberOfBlocks(index) * 16;
+	reconnect(vs, bas);
+	release_gone(vs);
+}
+
+IndexBulkDeleteResult *
+fgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+			 IndexBulkDeleteCallback callback, void *callback_state)
+{
+	FgVacState *vs = vac_state_create(info->index);
+
+	if (stats == NULL)
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+	collect(vs, callback, callback_state, stats, info->strategy);
+	if (vs->gone.n > 0)
+	{
+		repair(vs, info->strategy);
+		move_entry(vs);
+		mark_deleted(vs, stats);
+		/* A list that may still link to stale elements keeps them for now. */
+		if (!vs->unrepaired)
+			free_stale(vs, info->strategy);
+	}
+	reconnect(vs, info->strategy);
+	stats->num_index_tuples = vs->live;
+	/* vs stays: its callback is registered in this context. */
+	release_gone(vs);
+	pfree(vs->newly);
+	pfree(vs->stale);
+	return stats;
+}
+
+IndexBulkDeleteResult *
+fgvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
+{
+	if (info->analyze_only)
+		return stats;
+	if (stats == NULL)
+	{
+		/* No bulk delete ran: reconnect, and count live elements. */
+		BlockNumber nblocks;
+
+		fg_reconnect(info->index, info->strategy);
+		nblocks = RelationGetNumberOfBlocks(info->index);
+
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+		for (BlockNumber blk = FG_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
+		{
+			Buffer		buf = ReadBufferExtended(info->index, MAIN_FORKNUM, blk, RBM_NORMAL,
+												 info->strategy);
+			Page		page;
+
+			vacuum_delay_point();
+			LockBuffer(buf, BUFFER_LOCK_SHARE);
+			page = BufferGetPage(buf);
+			if (!PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS))
+			{
+				OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+
+				for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+				{
+					FgElement	e = fg_page_element(page, off);
+
+					if (e != NULL && !(e->flags & FG_ELEM_DELETED))
+						stats->num_index_tuples += 1;
+				}
+			}
+			UnlockReleaseBuffer(buf);
+		}
+		stats->num_pages = nblocks;
+	}
+	return stats;
+}
