@@ -3,7 +3,7 @@
  *
  * Single-threaded speed of the three networks: median wall and thread CPU
  * time over RUNS (default 21) after two warm-up runs, the GFLOP/s that implies (2 x the
- * multiply-accumulates counted in reference/README.md section 4.1), and,
+ * multiply-accumulates of docs/networks.md §9), and,
  * measured in the same run, OpenBLAS sgemm on a shape typical of each
  * network, so the ratio shows how close the whole net gets to its GEMMs.
  * Without MODEL_FILE the TF.js models in $OPENFACE_MODEL_DIR/tfjs

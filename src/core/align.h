@@ -2,7 +2,7 @@
  * From 68 landmarks to the recognition network's 150x150 input.
  *
  * Two ways:
- *  - face-api's descriptor crop (reference README §4): an axis-aligned square
+ *  - face-api's descriptor crop (docs/networks.md §8): an axis-aligned square
  *    around eyes and mouth, floored and clipped exactly as face-api does, then
  *    the shared pad-to-square + resize preprocessing;
  *  - a similarity alignment: the rotation that levels the eye centres, then

@@ -1,7 +1,7 @@
 /*
- * The three networks against the reference fixtures (copied from
- * reference/fixtures into test/fixtures/nets), with the tolerances of
- * reference/README.md section 6: detector raw output <= 1e-3 absolute,
+ * The three networks against the reference fixtures committed in
+ * test/fixtures/nets (docs/networks.md §10.2), with the tolerances of
+ * docs/networks.md §10.1: detector raw output <= 1e-3 absolute,
  * landmarks raw <= 1e-5, descriptor euclidean distance <= 1e-4.
  *
  * Models: the TF.js files in $OPENFACE_MODEL_DIR/tfjs (default

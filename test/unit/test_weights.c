@@ -1,8 +1,8 @@
 /*
- * TF.js weight loading (src/core/nets/tfjs_weights.c): dequantised tensors of
- * the real models must hash to reference/weights.json's
- * dequantized_f32_sha256 (copied below), including raw float32 tensors of
- * the recognition net; a hand-made manifest checks the decoding rules and
+ * TF.js weight loading (src/core/nets/tfjs_weights.c, docs/networks.md §3):
+ * dequantised tensors of the real models must hash to the reference run's
+ * sha256 of the same tensors (copied below), including raw float32 tensors
+ * of the recognition net; a hand-made manifest checks the decoding rules and
  * that truncated or oversized shards are refused.
  * Models are read from $OPENFACE_MODEL_DIR/tfjs (default models/tfjs).
  * sha256 comes from sha256sum(1) on a temporary file (test_files.h).

@@ -1,7 +1,7 @@
 /*
  * Tiny face detector output → boxes: anchor decoding, score threshold and
  * greedy non-maximum suppression, reproducing face-api's TinyYolov2 glue bit
- * for bit (reference README §1).  All arithmetic is in doubles, in the same
+ * for bit (docs/networks.md §5.2-§5.3).  All arithmetic is in doubles, in the same
  * order as the JavaScript, because crop rectangles downstream are floored and
  * a last-bit difference can move them by a pixel.
  */

@@ -1,5 +1,5 @@
 /*
- * tiny_face_detector (reference/README.md section 1): conv0, five
+ * tiny_face_detector (docs/networks.md §5): conv0, five
  * separable convs with leaky ReLU and 2x2 max pools, then a 1x1 conv to
  * 5 anchors x (tx, ty, tw, th, score) per grid cell.
  */

@@ -1,6 +1,6 @@
 /*
  * Glue around the 68-point landmark network, exactly as face-api does it
- * (reference README §2): the crop taken from a detection box, and the
+ * (docs/networks.md §6.1, §6.3): the crop taken from a detection box, and the
  * network output → crop-relative → image-pixel conversion, quirks included.
  */
 #ifndef OF_LANDMARK_POST_H

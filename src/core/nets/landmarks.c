@@ -1,5 +1,5 @@
 /*
- * face_landmark_68 (reference/README.md section 2): four dense blocks of
+ * face_landmark_68 (docs/networks.md §6): four dense blocks of
  * four convs with additive skip connections, global average pool, fc to
  * 68 (x, y) pairs.
  */

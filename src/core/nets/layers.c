@@ -22,8 +22,8 @@ typedef int v16i __attribute__((vector_size(64), aligned(4)));
 
 /*
  * Let the compute kernels use FMA where the clone's ISA has it (these
- * sums are not bit-exact with the reference anyway; reference/README.md
- * section 6).  -std=c11 turns contraction off by default.
+ * sums are not bit-exact with the reference anyway; docs/networks.md
+ * §2 and §10).  -std=c11 turns contraction off by default.
  */
 #if defined(__clang__)
 #define FAST_MATH_BEGIN _Pragma("clang fp contract(fast)")

@@ -1,6 +1,6 @@
 /*
  * Building blocks of the three networks, on NHWC float32 activations of
- * batch 1 (reference/README.md section 0).  Filters are in the TF.js
+ * batch 1 (docs/networks.md §2).  Filters are in the TF.js
  * layouts: conv HWIO, depthwise [3][3][c], pointwise and fc [in][out].
  * None of these allocate; the caller passes every buffer.
  */

@@ -89,7 +89,8 @@ of_status	of_models_bind(const of_models *m, const char *prefix, const of_mf_spe
 						   int n, const float **ptrs, of_error *err);
 
 /*
- * Per-network hooks, one pair in each *_net.c: pack() turns the TF.js
+ * Per-network hooks, one pair in each net (detector.c, landmarks.c,
+ * recognizer.c): pack() turns the TF.js
  * tensors into what the forward pass reads; check() verifies that an
  * opened file holds all of them with the right shapes.
  */

@@ -1,5 +1,5 @@
 /*
- * The three face-api networks (reference/README.md sections 1-3):
+ * The three face-api networks (docs/networks.md §5-§7):
  * tiny face detector, 68-point landmarks, 128-d face descriptor.
  *
  * Weights come from one converted file that is mapped read-only; the

@@ -1,6 +1,6 @@
 /*
  * Network input preparation, bit-exact with face-api's toBatchTensor +
- * normalize (reference README §0.2): zero-pad a rectangle of the image to a
+ * normalize (docs/networks.md §4): zero-pad a rectangle of the image to a
  * square, TF1 legacy bilinear resize (alignCorners=false,
  * halfPixelCenters=false, no antialiasing) to n×n, then (v - mean) / 255.
  */

@@ -1,5 +1,5 @@
 /*
- * face_recognition (reference/README.md section 3): face-api's port of
+ * face_recognition (docs/networks.md §7): face-api's port of
  * dlib's ResNet-29 descriptor.  Each conv's per-channel affine "scale" is
  * folded into its filters and bias at conversion:
  *   (conv(x, W) + b) * s + t  ==  conv(x, W*s) + (b*s + t)

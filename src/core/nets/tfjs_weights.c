@@ -12,9 +12,9 @@
 #include <cjson/cJSON.h>
 
 /*
- * The reference rounds double(q)*scale + min to float32 once; a fused
- * multiply-add would skip the intermediate double rounding, so forbid
- * contraction in this file.
+ * The reference rounds double(q)*scale + min to float32 once
+ * (docs/networks.md §3); a fused multiply-add would skip the intermediate
+ * double rounding, so forbid contraction in this file.
  */
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF

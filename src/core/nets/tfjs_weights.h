@@ -2,7 +2,7 @@
  * Reader for TensorFlow.js layers-model weights: a JSON manifest listing
  * tensors in order plus the binary shard(s) holding them back to back.
  * Only what face-api's models use: float32 tensors, stored either raw or
- * uint8-quantised (reference/README.md section 0.1).
+ * uint8-quantised (docs/networks.md §3).
  */
 #ifndef OF_TFJS_WEIGHTS_H
 #define OF_TFJS_WEIGHTS_H
