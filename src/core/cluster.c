@@ -18,22 +18,11 @@
  */
 #define KM_TIE_MARGIN 1e-4f
 
-/* splitmix64: small, seedable, the same everywhere */
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t	z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* uniform in [0, 1) with 53 bits */
 static double
 rng_unit(uint64_t *s)
 {
-	return (double) (rng_next(s) >> 11) / 9007199254740992.0;
+	return (double) (of_rng_next(s) >> 11) / 9007199254740992.0;
 }
 
 /* uniform in [0, n) without modulo bias */
@@ -44,7 +33,7 @@ rng_below(uint64_t *s, size_t n)
 	uint64_t	v;
 
 	do
-		v = rng_next(s);
+		v = of_rng_next(s);
 	while (v >= lim);
 	return (size_t) (v % n);
 }
@@ -652,7 +641,7 @@ of_cluster_kmeans(const float *x, size_t n, size_t dim, int k, uint64_t seed,
 	for (int r = 0; r < runs; r++)
 	{
 		double		inertia = INFINITY;
-		of_status	rc = km_run(&s, x, n, dim, K, seed + (uint64_t) r * 0x9e3779b97f4a7c15ull,
+		of_status	rc = km_run(&s, x, n, dim, K, seed + (uint64_t) r * OF_SPLITMIX_GAMMA,
 								max_iter, cur, &inertia, err);
 
 		if (rc != OF_OK)

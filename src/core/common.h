@@ -10,6 +10,7 @@
 #define OF_COMMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum of_status
 {
@@ -28,6 +29,31 @@ typedef struct of_error
 	of_status	code;
 	char		msg[256];
 } of_error;
+
+/*
+ * splitmix64, the one pseudo-random source of core (k-means seeding, graph
+ * levels): small, seedable, the same on every platform.  of_splitmix64
+ * hashes x; of_rng_next steps a state.
+ */
+#define OF_SPLITMIX_GAMMA 0x9e3779b97f4a7c15ull
+
+static inline uint64_t
+of_splitmix64(uint64_t x)
+{
+	x += OF_SPLITMIX_GAMMA;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static inline uint64_t
+of_rng_next(uint64_t *state)
+{
+	uint64_t	r = of_splitmix64(*state);
+
+	*state += OF_SPLITMIX_GAMMA;
+	return r;
+}
 
 /* Record a formatted error in err (may be NULL) and return code. */
 of_status	of_fail(of_error *err, of_status code, const char *fmt,...)

@@ -10,7 +10,7 @@ void
 of_pipeline_options_faceapi(of_pipeline_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->input_size = 416;
+	o->input_size = OF_DETECTOR_DEFAULT_INPUT;
 	o->min_score = 0.5;
 	o->align = OF_ALIGN_FACEAPI;
 }

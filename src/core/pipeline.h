@@ -22,6 +22,7 @@
 
 #include "align.h"
 #include "nets/detect_decode.h"
+#include "nets/landmark_post.h"
 #include "image/image.h"
 #include "nets/nets.h"
 #include "nets/preprocess.h"
@@ -65,7 +66,7 @@ typedef struct of_face
 				w,
 				h;				/* detection box in image pixels (unclipped) */
 	double		score;
-	double		landmarks[136]; /* 68 x (x, y), image pixels */
+	double		landmarks[2 * OF_LANDMARK_POINTS];	/* (x, y) each, image pixels */
 	of_rect		landmark_crop;	/* crop fed to the landmark net */
 	of_rect		recognition_crop;	/* face-api's descriptor crop (fed to the net in that mode) */
 	of_similarity align;		/* similarity mode: chip pixel → image map */

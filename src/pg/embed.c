@@ -18,6 +18,9 @@
 #include "image/image.h"
 #include "openface.h"
 
+/* a descriptor is stored as it comes out of the network */
+StaticAssertDecl(FACE_EMBEDDING_DIM == OF_DESCRIPTOR_DIM, "face_embedding holds one descriptor");
+
 typedef struct photo_faces
 {
 	of_image	img;

@@ -38,7 +38,7 @@ static const struct config_enum_entry mode_options[] = {
 
 static char *model_path;
 static int	mode = MODE_DEFAULT;
-static int	detector_input_size = 416;
+static int	detector_input_size = OF_DETECTOR_DEFAULT_INPUT;
 static double min_score = 0.5;
 static bool small_faces = true;
 static int	blas_threads = 1;
@@ -67,9 +67,9 @@ static struct stat models_stat; /* the file it was then */
 static bool
 check_input_size(int *newval, void **extra, GucSource source)
 {
-	if (*newval % 32 != 0)
+	if (*newval % OF_DETECTOR_CELL != 0)
 	{
-		GUC_check_errdetail("openface.detector_input_size must be a multiple of 32.");
+		GUC_check_errdetail("openface.detector_input_size must be a multiple of %d.", OF_DETECTOR_CELL);
 		return false;
 	}
 	return true;
@@ -102,7 +102,8 @@ _PG_init(void)
 	DefineCustomIntVariable("openface.detector_input_size",
 							"Input size of the face detector (a multiple of 32).",
 							"Smaller finds large faces faster; larger finds small faces.",
-							&detector_input_size, 416, 32, 1024, PGC_USERSET, 0,
+							&detector_input_size, OF_DETECTOR_DEFAULT_INPUT, OF_DETECTOR_CELL,
+							OF_DETECTOR_MAX_INPUT, PGC_USERSET, 0,
 							check_input_size, NULL, NULL);
 	DefineCustomRealVariable("openface.min_score",
 							 "Detections with a score at or below this are dropped.",

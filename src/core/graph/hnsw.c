@@ -58,15 +58,6 @@ typedef struct scratch
 	size_t		cap;
 } scratch;
 
-static uint64_t
-splitmix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 int
 of_hnsw_random_level(uint64_t r, int m)
 {
@@ -192,7 +183,7 @@ of_hnsw_append(of_hnsw *g, const float *v, of_error *err)
 		of_fail(err, OF_ENOMEM, "out of memory growing the graph");
 		return -1;
 	}
-	level = of_hnsw_random_level(splitmix(g->seed ^ (uint64_t) g->n), g->m);
+	level = of_hnsw_random_level(of_splitmix64(g->seed ^ (uint64_t) g->n), g->m);
 	words = link_offset(g, level + 1);
 	g->links[g->n] = calloc(words, sizeof(int32_t));
 	if (g->links[g->n] == NULL)

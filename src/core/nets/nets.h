@@ -24,7 +24,10 @@ void		of_models_close(of_models *m);
 #define OF_RECOGNIZER_INPUT 150
 #define OF_DESCRIPTOR_DIM 128
 
-/* Largest detector input accepted (bounds the scratch memory: about 85 MB at this size). */
+/* Detector input sizes: multiples of the grid cell; face-api's default; the largest
+ * accepted (bounds the scratch memory: about 85 MB at this size). */
+#define OF_DETECTOR_CELL 32
+#define OF_DETECTOR_DEFAULT_INPUT 416
 #define OF_DETECTOR_MAX_INPUT 1024
 
 /*

@@ -63,15 +63,20 @@
  *     recall fell to 0.71 at ef_search 40 and radius recall to 0.92.
  *   m = 24, ef_construction = 200: recall@10 0.977 at ef_search 20 for a
  *     build 2.4 times as long.
- * openface.ef_search defaults to 40.
+ * openface.ef_search defaults to 40; builds use 2 threads unless
+ * openface.build_threads says otherwise.
  */
+#define FG_DEFAULT_EF_SEARCH		40
+#define FG_MAX_EF_SEARCH			1000
+#define FG_DEFAULT_BUILD_THREADS	2
+#define FG_MAX_BUILD_THREADS		16
 #define FG_DEFAULT_M		24
 #define FG_MIN_M			4
 #define FG_MAX_M			64
 #define FG_DEFAULT_EF_CONSTRUCTION	100
 #define FG_MIN_EF_CONSTRUCTION		10
 #define FG_MAX_EF_CONSTRUCTION		1000
-#define FG_MAX_LEVEL		15
+#define FG_MAX_LEVEL		OF_HNSW_MAX_LEVEL	/* levels on disk = levels built */
 
 /* page flags */
 #define FG_PAGE_META		(1 << 0)

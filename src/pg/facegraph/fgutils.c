@@ -17,9 +17,9 @@
 
 #include "graph/hnsw.h"
 
-int			fg_ef_search = 40;
+int			fg_ef_search = FG_DEFAULT_EF_SEARCH;
 bool		fg_strict_order = true;
-int			fg_build_threads = 2;
+int			fg_build_threads = FG_DEFAULT_BUILD_THREADS;
 
 static relopt_kind fg_relopt_kind;
 
@@ -40,7 +40,7 @@ fg_init(void)
 							"Search width of facegraph index scans.",
 							"Larger values raise recall and cost time; scans keep going "
 							"past the first candidates when a filter rejects rows.",
-							&fg_ef_search, 40, 1, 1000, PGC_USERSET, 0,
+							&fg_ef_search, FG_DEFAULT_EF_SEARCH, 1, FG_MAX_EF_SEARCH, PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomBoolVariable("openface.strict_order",
 							 "Whether facegraph scans return rows in exact distance order.",
@@ -54,7 +54,8 @@ fg_init(void)
 	DefineCustomIntVariable("openface.build_threads",
 							"Threads linking the graph during a facegraph index build.",
 							NULL,
-							&fg_build_threads, 2, 1, 16, PGC_USERSET, 0,
+							&fg_build_threads, FG_DEFAULT_BUILD_THREADS, 1, FG_MAX_BUILD_THREADS,
+							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 }
 
