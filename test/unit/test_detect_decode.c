@@ -14,6 +14,7 @@
 #include "unit.h"
 
 #define DIR "test/fixtures/pipeline/"
+#define NETS_DIR "test/fixtures/nets/"		/* raw outputs, shared with test_nets */
 
 static double
 num(const char *s)
@@ -64,7 +65,7 @@ check_case(const char *id)
 			thr = num(lines[i].f[4]);
 		}
 	G = N / 32;
-	snprintf(path, sizeof(path), DIR "%s_output.f32", id);
+	snprintf(path, sizeof(path), NETS_DIR "%s_output.f32", id);
 	raw = fixture_f32(path, (size_t) G * G * 25);
 	if (!ok(raw != NULL && G > 0, "%s: read raw output", id))
 	{

@@ -14,6 +14,7 @@
 #include "unit.h"
 
 #define DIR "test/fixtures/pipeline/"
+#define NETS_DIR "test/fixtures/nets/"		/* raw outputs, shared with test_nets */
 
 static void
 check_case(const char *id)
@@ -74,7 +75,7 @@ check_case(const char *id)
 	   "%s: landmark crop %d,%d %dx%d (expected %d,%d %dx%d)", id,
 	   got.x, got.y, got.w, got.h, want.x, want.y, want.w, want.h);
 
-	snprintf(path, sizeof(path), DIR "%s_output_raw.f32", id);
+	snprintf(path, sizeof(path), NETS_DIR "%s_output_raw.f32", id);
 	raw = fixture_f32(path, 136);
 	snprintf(path, sizeof(path), DIR "%s_output_rel.f32", id);
 	rel_ref = fixture_f32(path, 136);

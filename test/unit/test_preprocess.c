@@ -118,7 +118,8 @@ test_reference_cases(void)
 			size_t		diffs = 0;
 			double		maxd = 0;
 
-			snprintf(path, sizeof(path), "test/fixtures/preprocess/%s", infile);
+			/* the network inputs are stored once, with the networks' fixtures */
+			snprintf(path, sizeof(path), "test/fixtures/nets/%s", infile);
 			ref = (float *) read_file(path, &len);
 			if (ref != NULL && len == cnt * sizeof(float))
 				for (size_t i = 0; i < cnt; i++)
