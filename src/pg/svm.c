@@ -197,6 +197,23 @@ typedef struct train_row
 	int			row;
 } train_row;
 
+/* The rows face_svm_train learns from, in its own memory context. */
+typedef struct training_set
+{
+	MemoryContext ctx;
+	float	   *x;				/* n x FACE_EMBEDDING_DIM */
+	train_row  *rows;
+	int64		n;
+	int64		cap;
+	int64		skipped;		/* rows with a NULL label or embedding */
+	int64		label_bytes;
+	int		   *y;				/* class of each row */
+	char	  **labels;			/* class k's label */
+	int			nclass;
+} training_set;
+
+#define TRAIN_INITIAL_ROWS 1024
+
 static int
 cmp_train_row(const void *a, const void *b)
 {
@@ -205,6 +222,202 @@ cmp_train_row(const void *a, const void *b)
 	int			c = strcmp(x->label, y->label);
 
 	return c != 0 ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* face_svm_train's arguments 3..7 as training parameters, validated. */
+static void
+train_params(FunctionCallInfo fcinfo, of_svm_params *params)
+{
+	of_svm_params_default(params);
+	params->C = arg_double(fcinfo, 3, params->C);
+	params->thresholds.max_distance = threshold_arg(fcinfo, 4, "max_distance", INFINITY, 0, INFINITY);
+	params->thresholds.min_probability = threshold_arg(fcinfo, 5, "min_probability", NAN, 0, 1);
+	params->thresholds.min_margin = threshold_arg(fcinfo, 6, "min_margin", NAN, -INFINITY, INFINITY);
+	if (!PG_ARGISNULL(7))
+		params->max_exemplars = PG_GETARG_INT32(7);
+	if (!(params->C > 0) || isinf(params->C))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("c must be positive and finite, got %g", params->C)));
+	if (params->max_exemplars < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_exemplars must be >= 0 (0 keeps every training row)")));
+}
+
+/*
+ * The source must have both columns, the embedding one of type
+ * face_embedding, and be owned by the caller: only the owner replaces the
+ * model everyone's predictions rely on.
+ */
+static void
+check_train_source(Oid relid, const char *label_col, const char *emb_col, const model_table *mt)
+{
+	AttrNumber	emb_att;
+	Oid			emb_type;
+	Oid			face_type;
+
+	(void) rel_display_name(relid);
+	column_of(relid, label_col, "label");
+	emb_att = column_of(relid, emb_col, "embedding");
+	face_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+								CStringGetDatum("face_embedding"),
+								ObjectIdGetDatum(get_rel_namespace(mt->relid)));
+	emb_type = get_atttype(relid, emb_att);
+	if (emb_type != face_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" is of type %s, not face_embedding", emb_col,
+						format_type_be(emb_type)),
+				 errhint("Cast it, e.g. through a view: embedding::face_embedding.")));
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
+}
+
+/* Append one row, growing within openface.max_call_memory. */
+static void
+add_training_row(training_set *ts, const char *label, const FaceEmbedding *e)
+{
+	if (ts->n == ts->cap)
+	{
+		ts->cap *= 2;
+		openface_check_call_memory((double) ts->cap * (sizeof(float) * FACE_EMBEDDING_DIM +
+													   sizeof(train_row) + sizeof(int) +
+													   OF_SVM_TRAIN_BYTES(FACE_EMBEDDING_DIM)) +
+								   (double) ts->label_bytes * 2, "face_svm_train");
+		ts->x = repalloc_huge(ts->x, sizeof(float) * FACE_EMBEDDING_DIM * ts->cap);
+		ts->rows = repalloc_huge(ts->rows, sizeof(train_row) * ts->cap);
+	}
+	memcpy(ts->x + ts->n * FACE_EMBEDDING_DIM, e->x, sizeof(float) * FACE_EMBEDDING_DIM);
+	ts->rows[ts->n].label = MemoryContextStrdup(ts->ctx, label);
+	ts->label_bytes += strlen(label) + 1;
+	ts->rows[ts->n].row = (int) ts->n;
+	ts->n++;
+	if (ts->n > INT_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows to train an SVM on")));
+}
+
+/*
+ * Read the rows with the caller's privileges, so grants and row-level
+ * security decide what the model learns.
+ */
+static void
+read_training_rows(Oid relid, const char *label_col, const char *emb_col, training_set *ts)
+{
+	char	   *query;
+	SPIPlanPtr	plan;
+	Portal		portal;
+
+	ts->cap = TRAIN_INITIAL_ROWS;
+	ts->x = MemoryContextAllocHuge(ts->ctx, sizeof(float) * FACE_EMBEDDING_DIM * ts->cap);
+	ts->rows = MemoryContextAllocHuge(ts->ctx, sizeof(train_row) * ts->cap);
+	query = psprintf("SELECT %s::pg_catalog.text, %s FROM %s",
+					 quote_identifier(label_col), quote_identifier(emb_col),
+					 rel_display_name(relid));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare(\"%s\") failed: %s", query, SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			bool		lnull,
+						enull;
+			Datum		ld = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &lnull);
+			Datum		ed = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &enull);
+
+			if (lnull || enull)
+				ts->skipped++;
+			else
+				add_training_row(ts, TextDatumGetCString(ld), DatumGetFaceEmbedding(ed));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	if (ts->skipped > 0)
+		ereport(NOTICE,
+				(errmsg_plural("skipped " INT64_FORMAT " row with a NULL label or embedding",
+							   "skipped " INT64_FORMAT " rows with a NULL label or embedding",
+							   ts->skipped, ts->skipped)));
+	if (ts->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no rows to train on in %s", rel_display_name(relid)),
+				 errhint("Training needs rows with a non-NULL label and embedding visible to you.")));
+}
+
+/* Classes in byte order of their labels, so ids are reproducible. */
+static void
+assign_classes(training_set *ts)
+{
+	MemoryContext old = MemoryContextSwitchTo(ts->ctx);
+
+	qsort(ts->rows, ts->n, sizeof(train_row), cmp_train_row);
+	ts->y = palloc_extended(sizeof(int) * ts->n, MCXT_ALLOC_HUGE);
+	ts->labels = palloc(sizeof(char *) * ts->n);
+	for (int64 i = 0; i < ts->n; i++)
+	{
+		if (i == 0 || strcmp(ts->rows[i].label, ts->rows[i - 1].label) != 0)
+			ts->labels[ts->nclass++] = ts->rows[i].label;
+		ts->y[ts->rows[i].row] = ts->nclass - 1;
+	}
+	MemoryContextSwitchTo(old);
+	if (ts->nclass < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an SVM needs at least 2 distinct labels, found %d (\"%s\")",
+						ts->nclass, ts->labels[0]),
+				 errhint("Use face_embedding distance for a single identity.")));
+}
+
+/* Replace relid's model in one statement: atomic with the transaction. */
+static void
+store_model(const model_table *mt, Oid relid, const char *label_col, const char *emb_col,
+			const training_set *ts, bytea *blob, double C)
+{
+	Datum	   *ldat = palloc(sizeof(Datum) * ts->nclass);
+	Oid			argtypes[8] = {REGCLASSOID, TEXTOID, TEXTOID, TEXTARRAYOID, BYTEAOID,
+	INT8OID, FLOAT8OID, UUIDOID};
+	Datum		args[8];
+	char	   *query;
+	int			rc;
+
+	for (int k = 0; k < ts->nclass; k++)
+		ldat[k] = CStringGetTextDatum(ts->labels[k]);
+	args[0] = ObjectIdGetDatum(relid);
+	args[1] = CStringGetTextDatum(label_col);
+	args[2] = CStringGetTextDatum(emb_col);
+	args[3] = PointerGetDatum(construct_array(ldat, ts->nclass, TEXTOID, -1, false, TYPALIGN_INT));
+	args[4] = PointerGetDatum(blob);
+	args[5] = Int64GetDatum(ts->n);
+	args[6] = Float8GetDatum(C);
+	args[7] = UUIDPGetDatum(new_model_id());
+	query = psprintf("INSERT INTO %s AS m (source, label_column, embedding_column, labels, "
+					 "model, samples, c, model_id, trained_at) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_catalog.now()) "
+					 "ON CONFLICT (source) DO UPDATE SET label_column = EXCLUDED.label_column, "
+					 "embedding_column = EXCLUDED.embedding_column, labels = EXCLUDED.labels, "
+					 "model = EXCLUDED.model, samples = EXCLUDED.samples, c = EXCLUDED.c, "
+					 "model_id = EXCLUDED.model_id, trained_at = EXCLUDED.trained_at",
+					 mt->qualified);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = openface_spi_as_owner(mt->owner, query, 8, argtypes, args, NULL, false);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "storing the SVM model failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
 }
 
 /*
@@ -220,22 +433,9 @@ face_svm_train(PG_FUNCTION_ARGS)
 	Oid			relid;
 	char	   *label_col,
 			   *emb_col;
-	AttrNumber	emb_att;
-	Oid			emb_type;
-	Oid			face_type;
 	model_table mt;
 	of_svm_params params;
-	MemoryContext ctx,
-				old;
-	float	   *x;
-	train_row  *rows;
-	int		   *y;
-	char	  **labels;
-	int64		n = 0,
-				cap = 1024,
-				skipped = 0,
-				label_bytes = 0;
-	int			nclass = 0;
+	training_set ts = {0};
 	of_svm_model *model = NULL;
 	of_svm_train_info info;
 	of_error	err = {0};
@@ -252,142 +452,18 @@ face_svm_train(PG_FUNCTION_ARGS)
 	relid = PG_GETARG_OID(0);
 	label_col = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	emb_col = text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-	of_svm_params_default(&params);
-	params.C = arg_double(fcinfo, 3, params.C);
-	params.thresholds.max_distance = threshold_arg(fcinfo, 4, "max_distance", INFINITY, 0, INFINITY);
-	params.thresholds.min_probability = threshold_arg(fcinfo, 5, "min_probability", NAN, 0, 1);
-	params.thresholds.min_margin = threshold_arg(fcinfo, 6, "min_margin", NAN, -INFINITY, INFINITY);
-	if (!PG_ARGISNULL(7))
-		params.max_exemplars = PG_GETARG_INT32(7);
-	if (!(params.C > 0) || isinf(params.C))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("c must be positive and finite, got %g", params.C)));
-	if (params.max_exemplars < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_exemplars must be >= 0 (0 keeps every training row)")));
+	train_params(fcinfo, &params);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "face_svm_train must return a record");
-
-	(void) rel_display_name(relid);
-	column_of(relid, label_col, "label");
-	emb_att = column_of(relid, emb_col, "embedding");
 	find_model_table(fcinfo, &mt, false);
-	face_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-								CStringGetDatum("face_embedding"),
-								ObjectIdGetDatum(get_rel_namespace(mt.relid)));
-	emb_type = get_atttype(relid, emb_att);
-	if (emb_type != face_type)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column \"%s\" is of type %s, not face_embedding", emb_col,
-						format_type_be(emb_type)),
-				 errhint("Cast it, e.g. through a view: embedding::face_embedding.")));
+	check_train_source(relid, label_col, emb_col, &mt);
 
-	/* only the owner replaces the model everyone's predictions rely on */
-	if (!pg_class_ownercheck(relid, GetUserId()))
-		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(relid)),
-					   get_rel_name(relid));
-
-	ctx = AllocSetContextCreate(CurrentMemoryContext, "face_svm_train", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(ctx);
-	x = palloc_extended(sizeof(float) * FACE_EMBEDDING_DIM * cap, MCXT_ALLOC_HUGE);
-	rows = palloc_extended(sizeof(train_row) * cap, MCXT_ALLOC_HUGE);
-	MemoryContextSwitchTo(old);
-
-	/* read the rows with the caller's privileges: grants and RLS apply */
-	{
-		char	   *query;
-		SPIPlanPtr	plan;
-		Portal		portal;
-
-		query = psprintf("SELECT %s::pg_catalog.text, %s FROM %s",
-						 quote_identifier(label_col), quote_identifier(emb_col),
-						 rel_display_name(relid));
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		plan = SPI_prepare(query, 0, NULL);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare(\"%s\") failed: %s", query, SPI_result_code_string(SPI_result));
-		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-		for (;;)
-		{
-			CHECK_FOR_INTERRUPTS();
-			SPI_cursor_fetch(portal, true, FETCH_ROWS);
-			if (SPI_processed == 0)
-				break;
-			for (uint64 r = 0; r < SPI_processed; r++)
-			{
-				HeapTuple	tup = SPI_tuptable->vals[r];
-				bool		lnull,
-							enull;
-				Datum		ld = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &lnull);
-				Datum		ed = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &enull);
-
-				if (lnull || enull)
-				{
-					skipped++;
-					continue;
-				}
-				if (n == cap)
-				{
-					cap *= 2;
-					openface_check_call_memory((double) cap * (sizeof(float) * FACE_EMBEDDING_DIM +
-															   sizeof(train_row) + sizeof(int) +
-															   OF_SVM_TRAIN_BYTES(FACE_EMBEDDING_DIM)) +
-											   (double) label_bytes * 2, "face_svm_train");
-					x = repalloc_huge(x, sizeof(float) * FACE_EMBEDDING_DIM * cap);
-					rows = repalloc_huge(rows, sizeof(train_row) * cap);
-				}
-				memcpy(x + n * FACE_EMBEDDING_DIM, DatumGetFaceEmbedding(ed)->x,
-					   sizeof(float) * FACE_EMBEDDING_DIM);
-				rows[n].label = MemoryContextStrdup(ctx, TextDatumGetCString(ld));
-				label_bytes += strlen(rows[n].label) + 1;
-				rows[n].row = (int) n;
-				n++;
-				if (n > INT_MAX / 2)
-					ereport(ERROR,
-							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-							 errmsg("too many rows to train an SVM on")));
-			}
-			SPI_freetuptable(SPI_tuptable);
-		}
-		SPI_cursor_close(portal);
-		SPI_finish();
-	}
-	if (skipped > 0)
-		ereport(NOTICE,
-				(errmsg_plural("skipped " INT64_FORMAT " row with a NULL label or embedding",
-							   "skipped " INT64_FORMAT " rows with a NULL label or embedding",
-							   skipped, skipped)));
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no rows to train on in %s", rel_display_name(relid)),
-				 errhint("Training needs rows with a non-NULL label and embedding visible to you.")));
-
-	/* classes in byte order of their labels, so ids are reproducible */
-	old = MemoryContextSwitchTo(ctx);
-	qsort(rows, n, sizeof(train_row), cmp_train_row);
-	y = palloc_extended(sizeof(int) * n, MCXT_ALLOC_HUGE);
-	labels = palloc(sizeof(char *) * n);
-	for (int64 i = 0; i < n; i++)
-	{
-		if (i == 0 || strcmp(rows[i].label, rows[i - 1].label) != 0)
-			labels[nclass++] = rows[i].label;
-		y[rows[i].row] = nclass - 1;
-	}
-	MemoryContextSwitchTo(old);
-	if (nclass < 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("an SVM needs at least 2 distinct labels, found %d (\"%s\")", nclass, labels[0]),
-				 errhint("Use face_embedding distance for a single identity.")));
+	ts.ctx = AllocSetContextCreate(CurrentMemoryContext, "face_svm_train", ALLOCSET_DEFAULT_SIZES);
+	read_training_rows(relid, label_col, emb_col, &ts);
+	assign_classes(&ts);
 
 	t0 = GetCurrentTimestamp();
-	if (of_svm_train(x, y, (size_t) n, FACE_EMBEDDING_DIM, nclass, &params, &model,
+	if (of_svm_train(ts.x, ts.y, (size_t) ts.n, FACE_EMBEDDING_DIM, ts.nclass, &params, &model,
 					 &info, &err) != OF_OK)
 		openface_report(&err, "could not train the SVM", NULL);
 	train_ms = (double) (GetCurrentTimestamp() - t0) / 1000.0;
@@ -397,50 +473,14 @@ face_svm_train(PG_FUNCTION_ARGS)
 	SET_VARSIZE(blob, VARHDRSZ + of_svm_serialized_size(model));
 	of_svm_serialize(model, (unsigned char *) VARDATA(blob));
 	of_svm_free(model);
+	store_model(&mt, relid, label_col, emb_col, &ts, blob, params.C);
 
-	/* replace the model in one statement: atomic with the transaction */
-	{
-		Datum	   *ldat = palloc(sizeof(Datum) * nclass);
-		ArrayType  *larr;
-		Oid			argtypes[8] = {REGCLASSOID, TEXTOID, TEXTOID, TEXTARRAYOID, BYTEAOID,
-		INT8OID, FLOAT8OID, UUIDOID};
-		Datum		args[8];
-		char	   *query;
-		int			rc;
-
-		for (int k = 0; k < nclass; k++)
-			ldat[k] = CStringGetTextDatum(labels[k]);
-		larr = construct_array(ldat, nclass, TEXTOID, -1, false, TYPALIGN_INT);
-		args[0] = ObjectIdGetDatum(relid);
-		args[1] = CStringGetTextDatum(label_col);
-		args[2] = CStringGetTextDatum(emb_col);
-		args[3] = PointerGetDatum(larr);
-		args[4] = PointerGetDatum(blob);
-		args[5] = Int64GetDatum(n);
-		args[6] = Float8GetDatum(params.C);
-		args[7] = UUIDPGetDatum(new_model_id());
-		query = psprintf("INSERT INTO %s AS m (source, label_column, embedding_column, labels, "
-						 "model, samples, c, model_id, trained_at) "
-						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_catalog.now()) "
-						 "ON CONFLICT (source) DO UPDATE SET label_column = EXCLUDED.label_column, "
-						 "embedding_column = EXCLUDED.embedding_column, labels = EXCLUDED.labels, "
-						 "model = EXCLUDED.model, samples = EXCLUDED.samples, c = EXCLUDED.c, "
-						 "model_id = EXCLUDED.model_id, trained_at = EXCLUDED.trained_at",
-						 mt.qualified);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		rc = openface_spi_as_owner(mt.owner, query, 8, argtypes, args, NULL, false);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "storing the SVM model failed: %s", SPI_result_code_string(rc));
-		SPI_finish();
-	}
-
-	values[0] = Int32GetDatum(nclass);
-	values[1] = Int64GetDatum(n);
-	values[2] = Int64GetDatum(skipped);
+	values[0] = Int32GetDatum(ts.nclass);
+	values[1] = Int64GetDatum(ts.n);
+	values[2] = Int64GetDatum(ts.skipped);
 	values[3] = Float8GetDatum(train_ms);
 	values[4] = Float8GetDatum(info.training_accuracy);
-	MemoryContextDelete(ctx);
+	MemoryContextDelete(ts.ctx);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 
