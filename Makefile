@@ -74,7 +74,7 @@ install-models: $(MODEL_FILE)
 .PHONY: install-models
 
 # ---------------------------------------------------------------- tools
-CLI_CFLAGS  = -std=c11 -O2 -g -Wall -Wextra $(if $(WERROR),-Werror) -Isrc/core -Itest
+CLI_CFLAGS  = -std=c11 -O2 -g -Wall -Wextra $(if $(WERROR),-Werror) -Isrc/core -Igen
 
 build/%: src/cli/%.c $(CORE_OBJS)
 	@mkdir -p build

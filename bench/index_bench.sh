@@ -27,7 +27,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 
-cc -std=c11 -O2 -I"$here/../test" -o "$tmp/index_data" "$here/index_data.c" -lm
+cc -std=c11 -O2 -I"$here/../gen" -I"$here/../src/core" -o "$tmp/index_data" "$here/index_data.c" -lm
 "$tmp/index_data" "$N" "$NQ" 1 "$tmp/items.tsv" "$tmp/queries.tsv"
 chmod 644 "$tmp"/*.tsv
 

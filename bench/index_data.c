@@ -1,6 +1,6 @@
 /*
  * Deterministic face-like data for the index and partition benchmarks
- * (test/facelike.h: unit 128-d vectors, identities of 8 samples, same
+ * (gen/facelike.h: unit 128-d vectors, identities of 8 samples, same
  * identity ~0.43 apart, different identities ~1.0 apart).
  *
  *   index_data N_VECTORS N_QUERIES SEED items.tsv queries.tsv

@@ -19,7 +19,7 @@ export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT; chmod 755 "$tmp"
 
-cc -std=c11 -O2 -I"$here/../test" -o "$tmp/index_data" "$here/index_data.c" -lm
+cc -std=c11 -O2 -I"$here/../gen" -I"$here/../src/core" -o "$tmp/index_data" "$here/index_data.c" -lm
 "$tmp/index_data" "$N" "$NQ" 1 "$tmp/items.tsv" "$tmp/queries.tsv"
 chmod 644 "$tmp"/*.tsv
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"

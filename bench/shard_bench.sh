@@ -34,7 +34,7 @@ cleanup() {
 trap cleanup EXIT
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$dir" -p "$1" -U postgres -d postgres "${@:2}"; }
 
-cc -std=c11 -O2 -I"$here/../test" -o "$dir/index_data" "$here/index_data.c" -lm
+cc -std=c11 -O2 -I"$here/../gen" -I"$here/../src/core" -o "$dir/index_data" "$here/index_data.c" -lm
 "$dir/index_data" "$N" "$NQ" 1 "$dir/items.tsv" "$dir/queries.tsv"
 chmod 644 "$dir"/*.tsv
 

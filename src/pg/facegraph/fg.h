@@ -53,7 +53,7 @@
 
 /*
  * Build options and their defaults, measured with bench/index_bench.sh on
- * face-like data (test/facelike.h: unit vectors, 8 per identity, same
+ * face-like data (gen/facelike.h: unit vectors, 8 per identity, same
  * identity ~0.41 apart, different ~1.08), ef_search 40 unless noted:
  *   m = 24, ef_construction = 100 (default), 100k rows: build 13.3 s,
  *     44 MiB; recall@10 0.961 / 0.977 / 0.989 at ef_search 20 / 40 / 80.

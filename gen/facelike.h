@@ -4,7 +4,8 @@
  * descriptors do), and samples scattered around them, normalised.  With the
  * defaults below, same-identity distances are about 0.34-0.52 and different
  * identities about 0.9-1.2, like raw descriptors of real faces.
- * Header-only; every generator threads its own 64-bit state (splitmix64).
+ * Header-only (with src/core on the include path); every generator threads
+ * its own 64-bit state.
  */
 #ifndef OF_FACELIKE_H
 #define OF_FACELIKE_H
@@ -13,18 +14,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
+
 #define FACELIKE_DIM 128
 #define FACELIKE_COMMON 0.92f	/* weight of the shared direction in a centre */
 #define FACELIKE_NOISE 0.027f	/* per-coordinate sample noise */
 
+/* the project's one splitmix64 (src/core/common.h) */
 static inline uint64_t
 facelike_next(uint64_t *state)
 {
-	uint64_t	z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return of_rng_next(state);
 }
 
 /* Standard normal variate (Box-Muller). */
