@@ -299,13 +299,46 @@ of_pipeline_describe(const of_models *m, of_face *face, const float *input, of_e
 	return of_recognizer_forward(m, input, face->descriptor, err);
 }
 
-of_status
-of_pipeline_run(const of_models *m, const of_image *img, const of_pipeline_options *o,
-				of_face **faces, int *nfaces, of_error *err)
+/* face-api drops boxes that leave nothing to crop */
+static int
+croppable(const of_image *img, const of_detection *d)
+{
+	of_rect		lc = of_landmark_crop(d->x, d->y, d->w, d->h, img->width, img->height);
+
+	return lc.w > 0 && lc.h > 0;
+}
+
+/* Stages 2-4 for one detection; input is scratch for the recognizer. */
+static of_status
+analyse_face(const of_models *m, const of_image *img, const of_detection *det,
+			 const of_pipeline_options *o, of_face *f, float *input, of_error *err)
+{
+	of_status	st;
+
+	if (of_cancelled())
+		return of_fail(err, OF_ECANCELED, "face analysis canceled");
+	st = of_pipeline_landmarks(m, img, det, f, err);
+	if (st == OF_OK)
+		st = of_pipeline_align(img, f, o->align, input, err);
+	if (st == OF_OK)
+		st = of_pipeline_describe(m, f, input, err);
+	return st;
+}
+
+/*
+ * Detect, then analyse every croppable detection (all = 1) or only the most
+ * prominent one: its choice needs only the detection (box area x score, as
+ * of_most_prominent_face), so the other faces cost nothing.
+ */
+static of_status
+run(const of_models *m, const of_image *img, const of_pipeline_options *o, int all,
+	of_face **faces, int *nfaces, of_error *err)
 {
 	of_detection *dets = NULL;
 	int			nd = 0,
-				nf = 0;
+				nf = 0,
+				best = -1;
+	double		best_v = -1;
 	of_face    *res = NULL;
 	float	   *input = NULL;
 	of_status	st;
@@ -315,33 +348,26 @@ of_pipeline_run(const of_models *m, const of_image *img, const of_pipeline_optio
 	st = of_pipeline_detect(m, img, o, &dets, &nd, err);
 	if (st != OF_OK || nd == 0)
 		goto done;
-	res = calloc((size_t) nd, sizeof(*res));
+	for (int i = 0; i < nd && !all; i++)
+		if (croppable(img, &dets[i]) && dets[i].w * dets[i].h * dets[i].score > best_v)
+		{
+			best_v = dets[i].w * dets[i].h * dets[i].score;
+			best = i;
+		}
+	if (!all && best < 0)
+		goto done;
+	res = calloc(all ? (size_t) nd : 1, sizeof(*res));
 	input = malloc((size_t) OF_RECOGNIZER_INPUT * OF_RECOGNIZER_INPUT * 3 * sizeof(float));
 	if (res == NULL || input == NULL)
 	{
 		st = of_fail(err, OF_ENOMEM, "pipeline: out of memory");
 		goto done;
 	}
-	for (int i = 0; i < nd; i++)
+	for (int i = all ? 0 : best; i < (all ? nd : best + 1); i++)
 	{
-		of_face    *f = &res[nf];
-		of_rect		lc = of_landmark_crop(dets[i].x, dets[i].y, dets[i].w, dets[i].h,
-										  img->width, img->height);
-
-		/* face-api drops boxes that leave nothing to crop */
-		if (lc.w <= 0 || lc.h <= 0)
+		if (!croppable(img, &dets[i]))
 			continue;
-		if (of_cancelled())
-		{
-			st = of_fail(err, OF_ECANCELED, "face analysis canceled");
-			goto done;
-		}
-		st = of_pipeline_landmarks(m, img, &dets[i], f, err);
-		if (st == OF_OK)
-			st = of_pipeline_align(img, f, o->align, input, err);
-		if (st == OF_OK)
-			st = of_pipeline_describe(m, f, input, err);
-		if (st != OF_OK)
+		if ((st = analyse_face(m, img, &dets[i], o, &res[nf], input, err)) != OF_OK)
 			goto done;
 		nf++;
 	}
@@ -358,6 +384,22 @@ done:
 	*faces = res;
 	*nfaces = nf;
 	return st;
+}
+
+of_status
+of_pipeline_run(const of_models *m, const of_image *img, const of_pipeline_options *o,
+				of_face **faces, int *nfaces, of_error *err)
+{
+	return run(m, img, o, 1, faces, nfaces, err);
+}
+
+of_status
+of_pipeline_run_prominent(const of_models *m, const of_image *img, const of_pipeline_options *o,
+						  of_face **face, of_error *err)
+{
+	int			n;
+
+	return run(m, img, o, 0, face, &n, err);
 }
 
 of_status

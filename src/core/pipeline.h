@@ -89,6 +89,15 @@ of_status	of_pipeline_run(const of_models *m, const of_image *img,
 							const of_pipeline_options *o, of_face **faces, int *nfaces,
 							of_error *err);
 
+/*
+ * Only the face of_most_prominent_face would pick from of_pipeline_run's
+ * result, the same to the bit, without landmarks and descriptors for the
+ * others: *face is one malloc'd face, or NULL when there is none.
+ */
+of_status	of_pipeline_run_prominent(const of_models *m, const of_image *img,
+									  const of_pipeline_options *o, of_face **face,
+									  of_error *err);
+
 /* Stage 1: detector passes + NMS → boxes (malloc'd, descending score). */
 of_status	of_pipeline_detect(const of_models *m, const of_image *img,
 							   const of_pipeline_options *o, of_detection **dets, int *n,

@@ -56,9 +56,9 @@ image_hint(of_status code)
 	}
 }
 
-/* Decode the photo and run the pipeline on it. */
+/* Decode the photo and run the pipeline on it: on every face, or only the most prominent. */
 static photo_faces *
-photo_faces_compute(bytea *photo)
+photo_faces_compute(bytea *photo, bool all)
 {
 	photo_faces *p = palloc0(sizeof(photo_faces));
 	const of_models *m = openface_models();
@@ -74,8 +74,11 @@ photo_faces_compute(bytea *photo)
 	if (of_image_decode(VARDATA_ANY(photo), VARSIZE_ANY_EXHDR(photo), &dopts, &p->img, &err) != OF_OK)
 		openface_report(&err, "could not decode image", image_hint(err.code));
 	openface_pipeline_options(&popts);
-	if (of_pipeline_run(m, &p->img, &popts, &p->faces, &p->n, &err) != OF_OK)
+	if ((all ? of_pipeline_run(m, &p->img, &popts, &p->faces, &p->n, &err)
+		 : of_pipeline_run_prominent(m, &p->img, &popts, &p->faces, &err)) != OF_OK)
 		openface_report(&err, "face pipeline failed", NULL);
+	if (!all)
+		p->n = p->faces != NULL;
 	return p;
 }
 
@@ -110,12 +113,11 @@ face_landmarks(const of_face *f)
 FaceEmbedding *
 openface_embed_photo(bytea *photo)
 {
-	photo_faces *p = photo_faces_compute(photo);
-	int			best = of_most_prominent_face(p->faces, p->n);
+	photo_faces *p = photo_faces_compute(photo, false);
 	FaceEmbedding *e = NULL;
 
-	if (best >= 0 && p->faces[best].descriptor_valid)
-		e = face_embedding_from_floats(p->faces[best].descriptor, FACE_EMBEDDING_DIM, "descriptor");
+	if (p->n == 1 && p->faces[0].descriptor_valid)
+		e = face_embedding_from_floats(p->faces[0].descriptor, FACE_EMBEDDING_DIM, "descriptor");
 	photo_faces_release(p);
 	return e;
 }
@@ -133,9 +135,27 @@ face_embed(PG_FUNCTION_ARGS)
 }
 
 /*
- * face_embed_all / face_detect: one row per face, numbered from 1 in
- * detection order (descending score).
+ * Face i of a photo as a row (face, box, score, embedding or landmarks):
+ * numbered from 1 in detection order (descending score); a face whose
+ * descriptor crop was empty has a NULL embedding.
  */
+static void
+face_row(const of_face *f, int i, bool with_embedding, Datum *values, bool *nulls)
+{
+	memset(nulls, 0, sizeof(bool) * FACE_ROW_COLUMNS);
+	values[0] = Int32GetDatum(i + 1);
+	values[1] = face_box(f);
+	values[2] = Float4GetDatum((float4) f->score);
+	if (!with_embedding)
+		values[3] = face_landmarks(f);
+	else if (f->descriptor_valid)
+		values[3] = PointerGetDatum(face_embedding_from_floats(f->descriptor, FACE_EMBEDDING_DIM,
+															   "descriptor"));
+	else
+		nulls[3] = true;
+}
+
+/* face_embed_all / face_detect: one row per face. */
 static Datum
 faces_srf(FunctionCallInfo fcinfo, bool with_embedding)
 {
@@ -143,27 +163,32 @@ faces_srf(FunctionCallInfo fcinfo, bool with_embedding)
 	photo_faces *p;
 
 	InitMaterializedSRF(fcinfo, 0);
-	p = photo_faces_compute(PG_GETARG_BYTEA_PP(0));
+	p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true);
 	for (int i = 0; i < p->n; i++)
 	{
-		const of_face *f = &p->faces[i];
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[FACE_ROW_COLUMNS];
+		bool		nulls[FACE_ROW_COLUMNS];
 
-		values[0] = Int32GetDatum(i + 1);
-		values[1] = face_box(f);
-		values[2] = Float4GetDatum((float4) f->score);
-		if (!with_embedding)
-			values[3] = face_landmarks(f);
-		else if (f->descriptor_valid)
-			values[3] = PointerGetDatum(face_embedding_from_floats(f->descriptor, FACE_EMBEDDING_DIM,
-																   "descriptor"));
-		else
-			nulls[3] = true;
+		face_row(&p->faces[i], i, with_embedding, values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	photo_faces_release(p);
 	return (Datum) 0;
+}
+
+int
+openface_face_rows(bytea *photo, Datum **values, bool **nulls)
+{
+	photo_faces *p = photo_faces_compute(photo, true);
+	int			n = p->n;
+
+	*values = palloc(sizeof(Datum) * FACE_ROW_COLUMNS * (n ? n : 1));
+	*nulls = palloc(sizeof(bool) * FACE_ROW_COLUMNS * (n ? n : 1));
+	for (int i = 0; i < n; i++)
+		face_row(&p->faces[i], i, true, *values + FACE_ROW_COLUMNS * i,
+				 *nulls + FACE_ROW_COLUMNS * i);
+	photo_faces_release(p);
+	return n;
 }
 
 PG_FUNCTION_INFO_V1(face_embed_all);
@@ -186,7 +211,7 @@ Datum
 face_chip(PG_FUNCTION_ARGS)
 {
 	int			which = PG_GETARG_INT32(1);
-	photo_faces *p = photo_faces_compute(PG_GETARG_BYTEA_PP(0));
+	photo_faces *p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true);
 	of_image	chip = {0};
 	unsigned char *png = NULL;
 	size_t		len = 0;

@@ -23,6 +23,14 @@ extern void openface_check_call_memory(double bytes, const char *what);
 extern void openface_decode_options(of_decode_opts *o);
 extern void openface_pipeline_options(of_pipeline_options *o);
 
+/*
+ * face_embed_all's rows for a photo (face, box, score, embedding), without
+ * going through SQL: *values and *nulls are palloc'd, FACE_ROW_COLUMNS per
+ * face; returns the number of faces.
+ */
+#define FACE_ROW_COLUMNS 4
+extern int	openface_face_rows(bytea *photo, Datum **values, bool **nulls);
+
 /* The most prominent face's descriptor (palloc'd), NULL when there is none. */
 struct FaceEmbedding;
 extern struct FaceEmbedding *openface_embed_photo(bytea *photo);

@@ -185,6 +185,9 @@ extract_target(Relation rel, const char *name)
 	return target;
 }
 
+/* the target's columns: source, then face_embed_all's */
+#define EXTRACT_COLUMNS (1 + FACE_ROW_COLUMNS)
+
 PG_FUNCTION_INFO_V1(face_extract_trigger);
 Datum
 face_extract_trigger(PG_FUNCTION_ARGS)
@@ -198,10 +201,15 @@ face_extract_trigger(PG_FUNCTION_ARGS)
 				keycol;
 	Oid			target;
 	char	   *sql;
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
-	Oid			types[2];
-	bool		isnull;
+	Datum		key,
+				photo;
+	bool		keynull,
+				isnull;
+	Datum	   *rows;
+	bool	   *rownulls;
+	int			nfaces;
+	Oid			types[EXTRACT_COLUMNS];
+	SPIPlanPtr	plan;
 
 	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		ereport(ERROR,
@@ -216,28 +224,48 @@ face_extract_trigger(PG_FUNCTION_ARGS)
 						keyname, RelationGetRelationName(rel))));
 	target = extract_target(rel, args[1]);
 
-	values[0] = heap_getattr(td->tg_trigtuple, keycol, desc, &isnull);
-	if (isnull)
-		nulls[0] = 'n';
-	values[1] = heap_getattr(td->tg_trigtuple, imgcol, desc, &isnull);
+	key = heap_getattr(td->tg_trigtuple, keycol, desc, &keynull);
+	photo = heap_getattr(td->tg_trigtuple, imgcol, desc, &isnull);
 	if (isnull)
 		return PointerGetDatum(NULL);
+	nfaces = openface_face_rows(DatumGetByteaPP(photo), &rows, &rownulls);
+	if (nfaces == 0)
+		return PointerGetDatum(NULL);
 	types[0] = SPI_gettypeid(desc, keycol);
-	types[1] = BYTEAOID;
+	types[1] = INT4OID;
+	types[2] = INT4ARRAYOID;
+	types[3] = FLOAT4OID;
+	types[4] = embedding_type(fcinfo);
 
 	/*
 	 * The INSERT runs with the rights of the role whose INSERT fired the
 	 * trigger (a trigger function is not SECURITY DEFINER), under its
-	 * search_path: the statement names every object schema-qualified.
+	 * search_path: the statement names the target schema-qualified and uses
+	 * no operator or function.
 	 */
-	sql = psprintf("INSERT INTO %s (source, face, box, score, embedding) "
-				   "SELECT $1, face, box, score, embedding FROM %s.face_embed_all($2)",
+	sql = psprintf("INSERT INTO %s (source, face, box, score, embedding) VALUES ($1, $2, $3, $4, $5)",
 				   quote_qualified_identifier(get_namespace_name(get_rel_namespace(target)),
-											  get_rel_name(target)),
-				   quote_identifier(get_namespace_name(extension_schema(fcinfo))));
+											  get_rel_name(target)));
 	SPI_connect();
-	if (SPI_execute_with_args(sql, 2, types, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "face_extract_trigger: INSERT into %s failed", args[1]);
+	plan = SPI_prepare(sql, EXTRACT_COLUMNS, types);
+	if (plan == NULL)
+		elog(ERROR, "face_extract_trigger: could not prepare \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	for (int i = 0; i < nfaces; i++)
+	{
+		Datum		values[EXTRACT_COLUMNS];
+		char		nulls[EXTRACT_COLUMNS];
+
+		values[0] = key;
+		nulls[0] = keynull ? 'n' : ' ';
+		for (int c = 0; c < FACE_ROW_COLUMNS; c++)
+		{
+			values[1 + c] = rows[FACE_ROW_COLUMNS * i + c];
+			nulls[1 + c] = rownulls[FACE_ROW_COLUMNS * i + c] ? 'n' : ' ';
+		}
+		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "face_extract_trigger: INSERT into %s failed", args[1]);
+	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -222,6 +222,18 @@ check_sample(const of_models *m, int s)
 		ok(level, "sample%d: aligned chips have level eyes, left eye left", s);
 		ok(norms, "sample%d: aligned descriptors valid with face-like norms", s);
 	}
+	/* the prominent-only run analyses exactly the face face_embed keeps, to the bit */
+	{
+		of_face    *one = NULL;
+		int			best = of_most_prominent_face(faces, n);
+
+		ok(of_pipeline_run_prominent(m, &img, &o, &one, &err) == OF_OK && one != NULL && best >= 0 &&
+		   memcmp(one->descriptor, faces[best].descriptor, sizeof(one->descriptor)) == 0 &&
+		   memcmp(one->landmarks, faces[best].landmarks, sizeof(one->landmarks)) == 0 &&
+		   one->x == faces[best].x && one->score == faces[best].score,
+		   "sample%d: the prominent-only run gives face %d of %d, bit for bit", s, best + 1, n);
+		free(one);
+	}
 	free(faces);
 
 	/*
