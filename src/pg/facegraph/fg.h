@@ -29,6 +29,7 @@
 
 #include "embedding.h"
 #include "graph/heap.h"
+#include "graph/hnsw.h"
 #include "graph/idmap.h"
 #include "graph/sq8.h"
 
