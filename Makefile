@@ -29,12 +29,16 @@ LIBS_CORE   = -lopenblas -ljpeg -lpng -llinear -lcjson -lm
 SHLIB_LINK  = $(LIBS_CORE)
 PG_CPPFLAGS = -Isrc/core -Isrc/pg
 PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers \
-              -Wno-cast-function-type $(if $(WERROR),-Werror)
-EXTRA_CLEAN = build extension/$(EXTENSION)--$(EXTVERSION).sql
+              -Wno-cast-function-type $(if $(WERROR),-Werror) -MMD -MP
+EXTRA_CLEAN = build extension/$(EXTENSION)--$(EXTVERSION).sql $(OBJS:.o=.d)
 
 PG_CONFIG  ?= pg_config
 PGXS       := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Header dependencies, written by the compiler beside each object (PGXS's
+# own autodepend keys them by file name, and several of ours share one).
+-include $(OBJS:.o=.d) $(wildcard build/*.d build/*/*.d)
 
 # Core is plain C11, independent of PostgreSQL's own style rules.
 $(CORE_OBJS): override CFLAGS += -std=c11 -Wno-declaration-after-statement
@@ -74,7 +78,7 @@ install-models: $(MODEL_FILE)
 .PHONY: install-models
 
 # ---------------------------------------------------------------- tools
-CLI_CFLAGS  = -std=c11 -O2 -g -Wall -Wextra $(if $(WERROR),-Werror) -Isrc/core -Igen
+CLI_CFLAGS  = -std=c11 -O2 -g -Wall -Wextra $(if $(WERROR),-Werror) -Isrc/core -Igen -MMD -MP
 
 build/%: src/cli/%.c $(CORE_OBJS)
 	@mkdir -p build
