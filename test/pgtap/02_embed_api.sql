@@ -3,7 +3,7 @@
 -- The openface.* settings exist once the library is loaded (at first use).
 LOAD 'openface';
 BEGIN;
-SELECT plan(29);
+SELECT plan(36);
 
 SELECT function_returns('face_embed', ARRAY['bytea'], 'face_embedding');
 SELECT function_returns('face_embed_all', ARRAY['bytea'], 'setof record');
@@ -44,6 +44,21 @@ SELECT is(current_setting('openface.exif_orientation'), 'on', 'EXIF orientation 
 SELECT is(current_setting('openface.threads'), '1', 'one OpenBLAS thread per backend');
 SELECT is((SELECT context FROM pg_settings WHERE name = 'openface.model_path'), 'superuser',
           'openface.model_path is superuser-only');
+SELECT is(current_setting('openface.max_image_pixels_ceiling'), '50000000', 'max image pixels ceiling');
+SELECT is((SELECT context FROM pg_settings WHERE name = 'openface.max_image_pixels_ceiling'), 'superuser',
+          'openface.max_image_pixels_ceiling is superuser-only');
+SELECT is(current_setting('openface.max_call_memory'), '1GB', 'max call memory 1GB');
+SELECT is((SELECT context FROM pg_settings WHERE name = 'openface.max_call_memory'), 'superuser',
+          'openface.max_call_memory is superuser-only');
+-- an ordinary role may lower its own openface.max_image_pixels, but not the ceilings
+CREATE ROLE openface_tap_user;
+SELECT lives_ok($$ DO 'BEGIN SET LOCAL ROLE openface_tap_user; SET LOCAL openface.max_image_pixels = 1000;
+                           RESET openface.max_image_pixels; RESET ROLE; END' $$,
+                'an ordinary role may set openface.max_image_pixels');
+SELECT throws_ok($$ DO 'BEGIN SET LOCAL ROLE openface_tap_user; SET LOCAL openface.max_image_pixels_ceiling = 1000; END' $$,
+                 '42501', NULL, 'an ordinary role may not set openface.max_image_pixels_ceiling');
+SELECT throws_ok($$ DO 'BEGIN SET LOCAL ROLE openface_tap_user; SET LOCAL openface.max_call_memory = ''2GB''; END' $$,
+                 '42501', NULL, 'an ordinary role may not set openface.max_call_memory');
 SELECT is((SELECT enumvals FROM pg_settings WHERE name = 'openface.mode'), ARRAY['default', 'faceapi'],
           'openface.mode choices');
 SELECT throws_ok($$ SET openface.detector_input_size = 100 $$, '22023', NULL,
