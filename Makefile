@@ -17,9 +17,12 @@ OBJS        = $(CORE_OBJS) $(PG_SRCS:.c=.o)
 
 # The install script is assembled from one fragment per feature, in name order.
 SQL_PARTS   = $(sort $(wildcard extension/parts/*.sql))
-DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql
-# Released install scripts, frozen, and the upgrade path from each.
-DATA        = extension/$(EXTENSION)--0.1.sql $(wildcard extension/$(EXTENSION)--*--*.sql)
+# Upgrade scripts: extension/updates/A--B.sql, then every description
+# (parts/90_comments.sql, idempotent), so updated installs read the same.
+UPDATES     = $(patsubst extension/updates/%.sql,extension/$(EXTENSION)--%.sql,$(wildcard extension/updates/*.sql))
+DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql $(UPDATES)
+# Released install scripts, frozen.
+DATA        = extension/$(EXTENSION)--0.1.sql
 
 # pg_regress: sql/<feature>.sql + expected/<feature>.out; "setup" creates the extension first.
 REGRESS_ALL = $(basename $(notdir $(wildcard sql/*.sql)))
@@ -30,7 +33,7 @@ SHLIB_LINK  = $(LIBS_CORE)
 PG_CPPFLAGS = -Isrc/core -Isrc/pg
 PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers \
               -Wno-cast-function-type $(if $(WERROR),-Werror) -MMD -MP
-EXTRA_CLEAN = build extension/$(EXTENSION)--$(EXTVERSION).sql $(OBJS:.o=.d)
+EXTRA_CLEAN = build $(DATA_built) $(OBJS:.o=.d)
 
 PG_CONFIG  ?= pg_config
 PGXS       := $(shell $(PG_CONFIG) --pgxs)
@@ -43,7 +46,10 @@ include $(PGXS)
 # Core is plain C11, independent of PostgreSQL's own style rules.
 $(CORE_OBJS): override CFLAGS += -std=c11 -Wno-declaration-after-statement
 
-$(DATA_built): $(SQL_PARTS)
+extension/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+extension/$(EXTENSION)--%.sql: extension/updates/%.sql extension/parts/90_comments.sql
 	cat $^ > $@
 
 # ---------------------------------------------------------------- models

@@ -1,4 +1,5 @@
--- openface 0.1 -> 0.2: the security fixes (see the README's "Security model").
+-- openface 0.1 -> 0.2: the security fixes (see the README's "Security model");
+-- the build appends parts/90_comments.sql (descriptions of every object).
 \echo Use "ALTER EXTENSION openface UPDATE TO '0.2'" to load this file. \quit
 
 -- SVM models are cached per backend by a random id drawn at every training,

@@ -1,0 +1,28 @@
+-- Every object a user meets in \df+, \do+, \dT+ and \dx+ says what it is.
+BEGIN;
+SELECT plan(3);
+
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text
+                  FROM pg_proc p
+                  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+                  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'openface'
+                 WHERE obj_description(p.oid, 'pg_proc') IS NULL
+                 ORDER BY 1),
+          '{}'::text[], 'every function and aggregate has a description');
+SELECT is(ARRAY(SELECT o.oid::regoperator::text
+                  FROM pg_operator o
+                  JOIN pg_depend d ON d.classid = 'pg_operator'::regclass AND d.objid = o.oid AND d.deptype = 'e'
+                  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'openface'
+                 WHERE obj_description(o.oid, 'pg_operator') IS NULL
+                 ORDER BY 1),
+          '{}'::text[], 'every operator has a description');
+SELECT is(ARRAY(SELECT t.oid::regtype::text
+                  FROM pg_type t
+                  JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+                  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'openface'
+                 WHERE obj_description(t.oid, 'pg_type') IS NULL
+                 ORDER BY 1),
+          '{}'::text[], 'every type has a description');
+
+SELECT * FROM finish();
+ROLLBACK;
