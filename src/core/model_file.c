@@ -351,14 +351,40 @@ validate(of_models *m, of_error *err)
 	return validate_table(m, &h, err);
 }
 
+/* Validate buf as a model file and wrap it; on failure, a mapping is released. */
+static of_status
+models_wrap(const unsigned char *buf, size_t len, int mapped, of_models **out, of_error *err)
+{
+	of_models  *m = calloc(1, sizeof(*m));
+	of_status	st;
+
+	if (!m)
+	{
+		if (mapped)
+			munmap((void *) buf, len);
+		return of_fail(err, OF_ENOMEM, "out of memory");
+	}
+	m->map = buf;
+	m->size = len;
+	m->mapped = mapped;
+	if ((st = validate(m, err)) != OF_OK ||
+		(st = of_detector_check(m, err)) != OF_OK ||
+		(st = of_landmarks_check(m, err)) != OF_OK ||
+		(st = of_recognizer_check(m, err)) != OF_OK)
+	{
+		of_models_close(m);
+		return st;
+	}
+	*out = m;
+	return OF_OK;
+}
+
 of_status
 of_models_open(const char *path, of_models **out, of_error *err)
 {
-	of_models  *m;
 	struct stat sb;
 	void	   *map;
 	int			fd;
-	of_status	st;
 
 	*out = NULL;
 	if (!path)
@@ -380,24 +406,16 @@ of_models_open(const char *path, of_models **out, of_error *err)
 	close(fd);
 	if (map == MAP_FAILED)
 		return of_fail(err, OF_EIO, "could not map \"%s\": %s", path, strerror(errno));
-	m = calloc(1, sizeof(*m));
-	if (!m)
-	{
-		munmap(map, (size_t) sb.st_size);
-		return of_fail(err, OF_ENOMEM, "out of memory");
-	}
-	m->map = map;
-	m->size = (size_t) sb.st_size;
-	if ((st = validate(m, err)) != OF_OK ||
-		(st = of_detector_check(m, err)) != OF_OK ||
-		(st = of_landmarks_check(m, err)) != OF_OK ||
-		(st = of_recognizer_check(m, err)) != OF_OK)
-	{
-		of_models_close(m);
-		return st;
-	}
-	*out = m;
-	return OF_OK;
+	return models_wrap(map, (size_t) sb.st_size, 1, out, err);
+}
+
+of_status
+of_models_open_memory(const void *buf, size_t len, of_models **out, of_error *err)
+{
+	*out = NULL;
+	if (!buf || (uintptr_t) buf % OF_MF_ALIGN != 0)
+		return of_fail(err, OF_EINVAL, "model file image must be %d-byte aligned", OF_MF_ALIGN);
+	return models_wrap(buf, len, 0, out, err);
 }
 
 void
@@ -405,7 +423,8 @@ of_models_close(of_models *m)
 {
 	if (!m)
 		return;
-	munmap((void *) m->map, m->size);
+	if (m->mapped)
+		munmap((void *) m->map, m->size);
 	free(m);
 }
 
