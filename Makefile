@@ -121,16 +121,49 @@ print-regress:
 .PHONY: print-regress
 
 # ---------------------------------------------------------------- fuzzing (clang, not part of the tests)
-FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc/core
+# One libFuzzer target per test/fuzz/fuzz_<name>.c, linked against a sanitised
+# build of all of src/core.  FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (the
+# libFuzzer convention) makes the model parsers skip their checksums.
+FUZZ_CFLAGS  = -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+               -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Isrc/core
+FUZZ_NAMES   = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
+FUZZ_OBJS    = $(patsubst src/core/%.c,build/fuzz/core/%.o,$(CORE_SRCS))
 
-build/fuzz/fuzz_decode: test/fuzz/fuzz_decode.c src/core/common.c src/core/image/decode.c src/core/nets/preprocess.c
+build/fuzz/core/%.o: src/core/%.c $(wildcard src/core/*.h src/core/*/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS_CORE) -lpthread
+
+# Seeds for the corpora that are generated rather than collected (see the program).
+build/fuzz/gen_seeds: test/fuzz/gen_seeds.c $(CORE_OBJS)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ $^ -ljpeg -lpng -lm
+	$(CC) $(CLI_CFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS_CORE) -lpthread
 
-# make fuzz FUZZ_SECONDS=600 runs the decoder fuzzer on a scratch copy of the seeds
+fuzz-seeds: build/fuzz/gen_seeds $(MODEL_FILE)
+	mkdir -p test/fuzz/corpus_svm_model test/fuzz/corpus_model_file test/fuzz/corpus_embedding_io
+	build/fuzz/gen_seeds $(MODEL_FILE) test/fuzz
+.PHONY: fuzz-seeds
+
+# make fuzz FUZZ_SECONDS=600 runs every target in turn on a scratch copy of its
+# committed corpus (test/fuzz/corpus_<name>_work, gitignored); make fuzz-<name>
+# runs one.  make fuzz-merge-<name> adds to the committed corpus only the
+# scratch inputs that bring new coverage (libFuzzer -merge=1).
 FUZZ_SECONDS ?= 60
-fuzz: build/fuzz/fuzz_decode
-	mkdir -p test/fuzz/corpus_decode_work
-	cp -n test/fuzz/corpus_decode/* test/fuzz/corpus_decode_work/
-	build/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=200000 test/fuzz/corpus_decode_work
+FUZZ_OPTS     = -rss_limit_mb=2048
+FUZZ_MAX_LEN_decode       = 200000
+FUZZ_MAX_LEN_svm_model    = 16384
+FUZZ_MAX_LEN_model_file   = 16384
+FUZZ_MAX_LEN_embedding_io = 8192
+
+fuzz-%: build/fuzz/fuzz_%
+	mkdir -p test/fuzz/corpus_$*_work
+	cp -n test/fuzz/corpus_$*/* test/fuzz/corpus_$*_work/
+	$< -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN_$*) $(FUZZ_OPTS) test/fuzz/corpus_$*_work
+
+fuzz-merge-%: build/fuzz/fuzz_%
+	$< -merge=1 -max_len=$(FUZZ_MAX_LEN_$*) $(FUZZ_OPTS) test/fuzz/corpus_$* test/fuzz/corpus_$*_work
+
+fuzz: $(addprefix fuzz-,$(FUZZ_NAMES))
 .PHONY: fuzz

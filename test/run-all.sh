@@ -50,7 +50,7 @@ if ! { make -j2 WERROR=1 && make install WERROR=1 && make -j2 unit WERROR=1; } >
 fi
 
 log "C unit tests"
-for t in build/unit/test_*; do
+for t in $(find build/unit -maxdepth 1 -type f -name 'test_*' ! -name '*.d' | sort); do
     out="$work/$(basename "$t").out"
     OPENFACE_MODEL_DIR=models "$t" >"$out" 2>&1
     status=$?

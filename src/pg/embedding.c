@@ -9,13 +9,13 @@
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
-#include "parser/scansup.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 #include "embedding.h"
+#include "embedding_io.h"
 
 static FaceEmbedding *
 embedding_alloc(void)
@@ -23,52 +23,50 @@ embedding_alloc(void)
 	return (FaceEmbedding *) palloc(sizeof(FaceEmbedding));
 }
 
+#define FINITE_HINT "Every element must be a finite real number."
+
+/*
+ * ERROR for a failed core check of the value (OF_EINVAL: not finite) or of
+ * the element count (OF_ECORRUPT), both SQLSTATE 22000.
+ */
+static void value_error(const of_error *err) pg_attribute_noreturn();
+
 static void
-check_element(float v, int i, const char *what)
+value_error(const of_error *err)
 {
-	if (isnan(v))
+	if (err->code == OF_ECORRUPT)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("NaN not allowed in face_embedding (%s element %d)", what, i + 1),
-				 errhint("Every element must be a finite real number.")));
-	if (isinf(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("infinite value not allowed in face_embedding (%s element %d)", what, i + 1),
-				 errhint("Every element must be a finite real number.")));
+				 errmsg("%s", err->msg),
+				 errhint("A face descriptor has exactly %d elements.", FACE_EMBEDDING_DIM)));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("%s", err->msg),
+			 errhint(FINITE_HINT)));
 }
 
 static void
 check_dimension(int n)
 {
-	if (n != FACE_EMBEDDING_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("face_embedding must have %d dimensions, not %d", FACE_EMBEDDING_DIM, n),
-				 errhint("A face descriptor has exactly %d elements.", FACE_EMBEDDING_DIM)));
+	of_error	err;
+
+	if (of_embedding_check_dim(n, &err) != OF_OK)
+		value_error(&err);
 }
 
 FaceEmbedding *
 face_embedding_from_floats(const float *v, int n, const char *what)
 {
 	FaceEmbedding *e;
+	of_error	err;
 
 	check_dimension(n);
 	for (int i = 0; i < n; i++)
-		check_element(v[i], i, what);
+		if (of_embedding_check_value(v[i], i, what, &err) != OF_OK)
+			value_error(&err);
 	e = embedding_alloc();
 	memcpy(e->x, v, sizeof(e->x));
 	return e;
-}
-
-static void
-syntax_error(const char *str, const char *problem)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type face_embedding: \"%s\"", str),
-			 errdetail("%s", problem),
-			 errhint("Write %d numbers in brackets, e.g. \"[0.1,-0.2,...]\".", FACE_EMBEDDING_DIM)));
 }
 
 PG_FUNCTION_INFO_V1(face_embedding_in);
@@ -77,68 +75,33 @@ face_embedding_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	float		v[FACE_EMBEDDING_DIM];
-	int			n = 0;
-	char	   *p = str;
+	of_text_span bad;
+	of_error	err;
 
-	while (scanner_isspace(*p))
-		p++;
-	if (*p != '[')
-		syntax_error(str, *p ? "Expected \"[\" at the start." : "The input is empty.");
-	p++;
-
-	for (;;)
+	switch (of_embedding_parse_text(str, v, &bad, &err))
 	{
-		char	   *end;
-		float		x;
-
-		while (scanner_isspace(*p))
-			p++;
-		if (*p == ']' && n == 0)
+		case OF_OK:
 			break;
-		if (*p == '[')
-			syntax_error(str, "Nested brackets are not allowed.");
-		if (*p == '\0' || *p == ',' || *p == ']')
-			syntax_error(str, "Expected a number.");
-
-		errno = 0;
-		x = strtof(p, &end);
-		if (end == p)
-			syntax_error(str, "Expected a number.");
-		/* strtof also accepts "nan" and "inf": reject them as values, not as syntax. */
-		if (isnan(x) || (isinf(x) && errno != ERANGE))
-			check_element(x, n, "input");
-		if (errno == ERANGE && (x > 1.0f || x < -1.0f))
-		{
+		case OF_EFORMAT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type face_embedding: \"%s\"", str),
+					 errdetail("%s", err.msg),
+					 errhint("Write %d numbers in brackets, e.g. \"[0.1,-0.2,...]\".",
+							 FACE_EMBEDDING_DIM)));
+			break;
+		case OF_ELIMIT:
+			/* from the span: err.msg may have cut a long number short */
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("value \"%.*s\" is out of range for type face_embedding",
-							(int) (end - p), p),
-					 errhint("Every element must be a finite real number.")));
-		}
-		if (n < FACE_EMBEDDING_DIM)
-			v[n] = x;
-		n++;
-		p = end;
-
-		while (scanner_isspace(*p))
-			p++;
-		if (*p == ',')
-		{
-			p++;
-			continue;
-		}
-		if (*p == ']')
+							(int) bad.len, str + bad.at),
+					 errhint(FINITE_HINT)));
 			break;
-		syntax_error(str, *p ? "Expected \",\" or \"]\" after a number." : "Missing \"]\" at the end.");
+		default:
+			value_error(&err);
 	}
-	p++;
-	while (scanner_isspace(*p))
-		p++;
-	if (*p != '\0')
-		syntax_error(str, "Unexpected characters after \"]\".");
-
-	check_dimension(n);
-	PG_RETURN_FACE_EMBEDDING(face_embedding_from_floats(v, n, "input"));
+	PG_RETURN_FACE_EMBEDDING(face_embedding_from_floats(v, FACE_EMBEDDING_DIM, "input"));
 }
 
 PG_FUNCTION_INFO_V1(face_embedding_out);
@@ -168,16 +131,23 @@ face_embedding_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	float		v[FACE_EMBEDDING_DIM];
-	int			n = (buf->len - buf->cursor) / (int) sizeof(float4);
+	of_error	err;
+	int			len = buf->len - buf->cursor;
+	const char *bytes = pq_getmsgbytes(buf, len);
 
-	if (buf->len - buf->cursor != FACE_EMBEDDING_DIM * (int) sizeof(float4))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("face_embedding must have %d dimensions, not %d bytes' worth (%d)",
-						FACE_EMBEDDING_DIM, buf->len - buf->cursor, n),
-				 errhint("The binary form is %d big-endian float4 values.", FACE_EMBEDDING_DIM)));
-	for (int i = 0; i < FACE_EMBEDDING_DIM; i++)
-		v[i] = pq_getmsgfloat4(buf);
+	switch (of_embedding_decode_binary((const unsigned char *) bytes, (size_t) len, v, &err))
+	{
+		case OF_OK:
+			break;
+		case OF_ECORRUPT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("%s", err.msg),
+					 errhint("The binary form is %d big-endian float4 values.", FACE_EMBEDDING_DIM)));
+			break;
+		default:
+			value_error(&err);
+	}
 	PG_RETURN_FACE_EMBEDDING(face_embedding_from_floats(v, FACE_EMBEDDING_DIM, "binary input"));
 }
 
@@ -186,11 +156,12 @@ Datum
 face_embedding_send(PG_FUNCTION_ARGS)
 {
 	FaceEmbedding *e = PG_GETARG_FACE_EMBEDDING(0);
+	unsigned char bytes[OF_EMBEDDING_BINARY_SIZE];
 	StringInfoData buf;
 
+	of_embedding_encode_binary(e->x, bytes);
 	pq_begintypsend(&buf);
-	for (int i = 0; i < FACE_EMBEDDING_DIM; i++)
-		pq_sendfloat4(&buf, e->x[i]);
+	pq_sendbytes(&buf, (const char *) bytes, sizeof(bytes));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -219,7 +190,7 @@ array_elements(ArrayType *arr, Oid elemtype, Datum **values)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("face_embedding cannot contain NULL (array element %d)", i + 1),
-					 errhint("Every element must be a finite real number.")));
+					 errhint(FINITE_HINT)));
 	return n;
 }
 

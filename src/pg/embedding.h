@@ -10,7 +10,9 @@
 #include "postgres.h"
 #include "fmgr.h"
 
-#define FACE_EMBEDDING_DIM 128
+#include "embedding_io.h"
+
+#define FACE_EMBEDDING_DIM OF_EMBEDDING_DIM
 
 typedef struct FaceEmbedding
 {

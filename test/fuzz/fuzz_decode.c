@@ -4,10 +4,7 @@
  * safety: a failed decode leaves an empty image, a successful one has sane
  * dimensions and preprocesses without error.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core src/core/common.c \
- *     src/core/image/decode.c src/core/nets/preprocess.c test/fuzz/fuzz_decode.c \
- *     -ljpeg -lpng -lm -o /tmp/fuzz_decode
- *   /tmp/fuzz_decode -max_len=200000 <work copy of test/fuzz/corpus_decode>
+ *   make fuzz-decode FUZZ_SECONDS=600     (the Makefile's fuzzing section)
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -8,7 +8,7 @@
  * models/tfjs) are converted into a temporary file with
  * of_models_convert() and that file is opened with of_models_open(), so
  * this also tests the converter.  Then damaged copies of the file must be
- * refused with an error.
+ * refused with an error, from a file and from memory.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -220,6 +220,37 @@ open_damaged(const unsigned char *data, size_t len, long flip_at, const char *pa
 	return st;
 }
 
+/* of_models_open_memory runs the same checks on a copy of the file in memory. */
+static void
+test_memory(const unsigned char *data, size_t len)
+{
+	unsigned char *buf;
+	of_models  *m = NULL;
+	of_error	err = {0};
+	of_status	st;
+
+	/* one spare block, so that a copy one byte in is still inside */
+	if (posix_memalign((void **) &buf, 64, len + 64) != 0)
+	{
+		ok(0, "aligned buffer");
+		return;
+	}
+	memcpy(buf, data, len);
+	st = of_models_open_memory(buf, len, &m, &err);
+	ok(st == OF_OK && m != NULL, "in memory: an intact copy opens (%s)", st ? err.msg : "ok");
+	of_models_close(m);
+	m = NULL;
+	ok(of_models_open_memory(buf, len - 64, &m, &err) == OF_ECORRUPT && m == NULL,
+	   "in memory: truncated by 64 bytes: refused (%s)", err.msg);
+	buf[100] ^= 0x10;
+	ok(of_models_open_memory(buf, len, &m, &err) == OF_ECORRUPT && m == NULL,
+	   "in memory: one flipped bit: refused (%s)", err.msg);
+	memcpy(buf + 1, data, len);
+	ok(of_models_open_memory(buf + 1, len, &m, &err) == OF_EINVAL && m == NULL,
+	   "in memory: a misaligned copy: refused (%s)", err.msg);
+	free(buf);
+}
+
 static void
 test_damaged(const char *good)
 {
@@ -250,6 +281,7 @@ test_damaged(const char *good)
 	}
 	fclose(f);
 
+	test_memory(data, (size_t) len);
 	st = open_damaged(data, (size_t) len, -1, path, &err);
 	ok(st == OF_OK, "an intact copy opens");
 	st = open_damaged(data, (size_t) len - 64, -1, path, &err);

@@ -173,6 +173,48 @@ free_faces(faces *f)
 	free(f->y);
 }
 
+/* Store n bytes of val at off in a copy of a serialised model, with the checksum (FNV-1a) redone. */
+static of_status
+load_patched(const unsigned char *blob, size_t len, size_t off, const void *val, size_t n,
+			 of_error *err)
+{
+	unsigned char *b = malloc(len);
+	uint32_t	h = 2166136261u;
+	of_svm_model *m = NULL;
+	of_status	st;
+
+	memcpy(b, blob, len);
+	memcpy(b + off, val, n);	/* the tests run little-endian, like the format */
+	for (size_t i = 0; i + 4 < len; i++)
+		h = (h ^ b[i]) * 16777619u;
+	for (int i = 0; i < 4; i++)
+		b[len - 4 + i] = (unsigned char) (h >> (8 * i));
+	st = of_svm_deserialize(b, len, &m, err);
+	ok((st == OF_OK) == (m != NULL), "patched model: a model only on success");
+	of_svm_free(m);
+	free(b);
+	return st;
+}
+
+/* Non-finite numbers are refused where they would poison every prediction. */
+static void
+test_non_finite(const unsigned char *blob, size_t len, int nclass)
+{
+	const double nan_d = NAN;
+	const float inf_f = INFINITY;
+	const size_t platt_b = 40,
+				min_margin = 64,
+				first_exemplar = 72 + (size_t) nclass * (DIM + 1) * 4 + (size_t) nclass * 4;
+	of_error	err;
+
+	ok(load_patched(blob, len, min_margin, &nan_d, 8, &err) == OF_OK,
+	   "non-finite: a NaN threshold (disabled) loads");
+	ok(load_patched(blob, len, platt_b, &nan_d, 8, &err) == OF_ECORRUPT,
+	   "non-finite: a NaN Platt parameter is refused (%s)", err.msg);
+	ok(load_patched(blob, len, first_exemplar, &inf_f, 4, &err) == OF_ECORRUPT,
+	   "non-finite: an infinite exemplar is refused (%s)", err.msg);
+}
+
 static void
 test_faces(void)
 {
@@ -277,6 +319,7 @@ test_faces(void)
 			of_svm_free(again);
 		}
 	}
+	test_non_finite(blob, len, 30);
 	blob[100] ^= 1;
 	ok(of_svm_deserialize(blob, len, &back, &err) == OF_ECORRUPT && back == NULL,
 	   "corrupt: a flipped bit is caught (%s)", err.msg);

@@ -14,7 +14,12 @@
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
 typedef int v16i __attribute__((vector_size(64), aligned(4)));
 
-#if defined(__x86_64__) && (defined(__clang__) ? __clang_major__ >= 14 : __GNUC__ >= 8) && defined(__linux__)
+/*
+ * Before clang 18 (llvm-project PR 71706) the dispatcher is only named
+ * "f.ifunc", so calls from other files (which see plain declarations) do
+ * not link; those compilers get the portable kernels.
+ */
+#if defined(__x86_64__) && (defined(__clang__) ? __clang_major__ >= 18 : __GNUC__ >= 8) && defined(__linux__)
 #define KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define KERNEL

@@ -42,6 +42,7 @@ struct of_models
 {
 	const unsigned char *map;
 	size_t		size;
+	int			mapped;			/* map is ours to munmap (of_models_open) */
 	const of_mf_entry *table;
 	uint32_t	count;
 	const unsigned char *data;

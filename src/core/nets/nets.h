@@ -18,6 +18,14 @@ of_status	of_models_convert(const char *tfjs_dir, const char *out_path, of_error
 
 /* Map a converted file read-only (mmap, so all PostgreSQL backends share it via the page cache). */
 of_status	of_models_open(const char *path, of_models **out, of_error *err);
+
+/*
+ * The same checks on a file image already in memory.  buf is borrowed: it
+ * must stay unchanged until of_models_close(), and be OF_MF_ALIGN (64) byte
+ * aligned like a mapping, since tensors are read in place (else OF_EINVAL).
+ */
+of_status	of_models_open_memory(const void *buf, size_t len, of_models **out,
+								  of_error *err);
 void		of_models_close(of_models *m);
 
 #define OF_LANDMARK_INPUT 112

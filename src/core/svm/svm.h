@@ -147,7 +147,9 @@ void		of_svm_predict(const of_svm_model *m, const float *x,
 /*
  * Serialised form: little-endian, versioned, with a checksum, so a model
  * survives dump/restore across machines.  of_svm_serialize writes exactly
- * of_svm_serialized_size() bytes into buf.
+ * of_svm_serialized_size() bytes into buf.  of_svm_deserialize refuses
+ * (OF_ECORRUPT) a model with a non-finite weight, bias, exemplar, C or
+ * Platt parameter; thresholds may be non-finite (disabled).
  */
 size_t		of_svm_serialized_size(const of_svm_model *m);
 void		of_svm_serialize(const of_svm_model *m, unsigned char *buf);
