@@ -8,6 +8,7 @@
 
 #include "nets/layers.h"
 #include "nets/model_file.h"
+#include "nets/models.h"
 #include "nets/nets.h"
 
 #define PREFIX "lm/"
@@ -56,16 +57,16 @@ specs(of_mf_spec *s)
 	of_mf_spec_set(s++, "fc/bias", 1, 136, 0, 0, 0);
 }
 
+static const of_net_tensors tensors = {PREFIX, NSPEC, specs};
+
 static of_status
 bind(const of_models *m, lm_weights *w, of_error *err)
 {
-	of_mf_spec s[NSPEC];
 	const float *p[NSPEC];
 	of_status	st;
 	int			k = 0;
 
-	specs(s);
-	if ((st = of_models_bind(m, PREFIX, s, NSPEC, p, err)) != OF_OK)
+	if ((st = of_net_bind(m, &tensors, p, err)) != OF_OK)
 		return st;
 	w->conv0_f = p[k++];
 	w->conv0_b = p[k++];
@@ -84,10 +85,7 @@ bind(const of_models *m, lm_weights *w, of_error *err)
 of_status
 of_landmarks_pack(const of_tfjs_model *src, of_mf_writer *w, of_error *err)
 {
-	of_mf_spec s[NSPEC];
-
-	specs(s);
-	return of_mf_copy_specs(src, PREFIX, s, NSPEC, w, err);
+	return of_net_copy(src, &tensors, w, err);
 }
 
 of_status

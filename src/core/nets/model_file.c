@@ -249,43 +249,6 @@ of_mf_write(const of_mf_writer *w, const char *path, of_error *err)
 	return OF_OK;
 }
 
-/* ---------------------------------------------------------------- convert */
-
-typedef of_status (*pack_fn) (const of_tfjs_model *, of_mf_writer *, of_error *);
-
-of_status
-of_models_convert(const char *tfjs_dir, const char *out_path, of_error *err)
-{
-	static const char *const names[3] = {
-		"tiny_face_detector_model", "face_landmark_68_model", "face_recognition_model"
-	};
-	static const pack_fn packs[3] = {
-		of_detector_pack, of_landmarks_pack, of_recognizer_pack
-	};
-	of_mf_writer *w;
-	of_status	st;
-
-	if (!tfjs_dir || !out_path)
-		return of_fail(err, OF_EINVAL, "missing path");
-	if ((st = of_mf_writer_new(&w, err)) != OF_OK)
-		return st;
-	for (int i = 0; i < 3; i++)
-	{
-		of_tfjs_model *src;
-
-		if ((st = of_tfjs_load(tfjs_dir, names[i], &src, err)) != OF_OK)
-			break;
-		st = packs[i] (src, w, err);
-		of_tfjs_free(src);
-		if (st != OF_OK)
-			break;
-	}
-	if (st == OF_OK)
-		st = of_mf_write(w, out_path, err);
-	of_mf_writer_free(w);
-	return st;
-}
-
 /* ---------------------------------------------------------------- open */
 
 static of_status
@@ -370,10 +333,7 @@ models_wrap(const unsigned char *buf, size_t len, int mapped, of_models **out, o
 	m->map = buf;
 	m->size = len;
 	m->mapped = mapped;
-	if ((st = validate(m, err)) != OF_OK ||
-		(st = of_detector_check(m, err)) != OF_OK ||
-		(st = of_landmarks_check(m, err)) != OF_OK ||
-		(st = of_recognizer_check(m, err)) != OF_OK)
+	if ((st = validate(m, err)) != OF_OK)
 	{
 		of_models_close(m);
 		return st;
@@ -383,7 +343,7 @@ models_wrap(const unsigned char *buf, size_t len, int mapped, of_models **out, o
 }
 
 of_status
-of_models_open(const char *path, of_models **out, of_error *err)
+of_mf_open(const char *path, of_models **out, of_error *err)
 {
 	struct stat sb;
 	void	   *map;
@@ -419,7 +379,7 @@ of_models_open(const char *path, of_models **out, of_error *err)
 }
 
 of_status
-of_models_open_memory(const void *buf, size_t len, of_models **out, of_error *err)
+of_mf_open_memory(const void *buf, size_t len, of_models **out, of_error *err)
 {
 	*out = NULL;
 	if (!buf || (uintptr_t) buf % OF_MF_ALIGN != 0)
@@ -484,10 +444,14 @@ of_mf_spec_set(of_mf_spec *spec, const char *name, int ndim, int d0, int d1, int
 }
 
 of_status
-of_mf_copy_specs(const of_tfjs_model *src, const char *prefix, const of_mf_spec *specs,
-				 int n, of_mf_writer *w, of_error *err)
+of_net_copy(const of_tfjs_model *src, const of_net_tensors *net, of_mf_writer *w, of_error *err)
 {
-	for (int i = 0; i < n; i++)
+	of_mf_spec	specs[OF_NET_MAX_TENSORS];
+
+	if (net->count > OF_NET_MAX_TENSORS)
+		return of_fail(err, OF_EINVAL, "net %s has too many tensors", net->prefix);
+	net->specs(specs);
+	for (int i = 0; i < net->count; i++)
 	{
 		const of_tfjs_tensor *t = of_tfjs_find(src, specs[i].name);
 		int			same;
@@ -501,21 +465,25 @@ of_mf_copy_specs(const of_tfjs_model *src, const char *prefix, const of_mf_spec 
 		if (!same)
 			return of_fail(err, OF_ECORRUPT, "TF.js tensor \"%s\" has an unexpected shape",
 						   specs[i].name);
-		if ((st = of_mf_add_tfjs(w, prefix, t, err)) != OF_OK)
+		if ((st = of_mf_add_tfjs(w, net->prefix, t, err)) != OF_OK)
 			return st;
 	}
 	return OF_OK;
 }
 
 of_status
-of_models_bind(const of_models *m, const char *prefix, const of_mf_spec *specs, int n,
-			   const float **ptrs, of_error *err)
+of_net_bind(const of_models *m, const of_net_tensors *net, const float **ptrs, of_error *err)
 {
-	for (int i = 0; i < n; i++)
+	of_mf_spec	specs[OF_NET_MAX_TENSORS];
+
+	if (net->count > OF_NET_MAX_TENSORS)
+		return of_fail(err, OF_EINVAL, "net %s has too many tensors", net->prefix);
+	net->specs(specs);
+	for (int i = 0; i < net->count; i++)
 	{
 		char		name[OF_MF_MAX_NAME + 8];
 
-		snprintf(name, sizeof(name), "%s%s", prefix, specs[i].name);
+		snprintf(name, sizeof(name), "%s%s", net->prefix, specs[i].name);
 		ptrs[i] = of_models_tensor(m, name, specs[i].ndim, specs[i].shape, err);
 		if (!ptrs[i])
 			return OF_ECORRUPT;

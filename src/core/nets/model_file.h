@@ -50,8 +50,7 @@ struct of_models
 
 /*
  * The tensor called name with exactly this shape, or NULL with err filled
- * (OF_ECORRUPT): the nets bind their weights through this, and
- * of_models_open() calls each net's check so a wrong file fails there.
+ * (OF_ECORRUPT): the nets bind their weights through this.
  */
 const float *of_models_tensor(const of_models *m, const char *name, int ndim,
 							  const int *shape, of_error *err);
@@ -80,26 +79,32 @@ typedef struct of_mf_spec
 void		of_mf_spec_set(of_mf_spec *spec, const char *name, int ndim, int d0, int d1,
 						   int d2, int d3);
 
-/* Copy the TF.js tensors named by specs, checking shapes, as prefix + name. */
-of_status	of_mf_copy_specs(const of_tfjs_model *src, const char *prefix,
-							 const of_mf_spec *specs, int n, of_mf_writer *w,
-							 of_error *err);
+/*
+ * A network's tensors: their names under prefix, listed by specs() in the
+ * order its weight struct binds them (at most OF_NET_MAX_TENSORS).
+ */
+#define OF_NET_MAX_TENSORS 128
 
-/* Resolve prefix + specs[i].name into ptrs[i], checking shapes. */
-of_status	of_models_bind(const of_models *m, const char *prefix, const of_mf_spec *specs,
-						   int n, const float **ptrs, of_error *err);
+typedef struct of_net_tensors
+{
+	const char *prefix;
+	int			count;
+	void		(*specs) (of_mf_spec *out);
+} of_net_tensors;
+
+/* Copy a net's TF.js tensors unchanged (shapes checked) into the writer. */
+of_status	of_net_copy(const of_tfjs_model *src, const of_net_tensors *net, of_mf_writer *w,
+						of_error *err);
+
+/* Resolve every tensor of net into ptrs[net->count], checking shapes. */
+of_status	of_net_bind(const of_models *m, const of_net_tensors *net, const float **ptrs,
+						of_error *err);
 
 /*
- * Per-network hooks, one pair in each net (detector.c, landmarks.c,
- * recognizer.c): pack() turns the TF.js
- * tensors into what the forward pass reads; check() verifies that an
- * opened file holds all of them with the right shapes.
+ * The container alone: map (or wrap) and validate a model file, without
+ * asking which networks it holds (nets/models.c does, in of_models_open).
  */
-of_status	of_detector_pack(const of_tfjs_model *src, of_mf_writer *w, of_error *err);
-of_status	of_detector_check(const of_models *m, of_error *err);
-of_status	of_landmarks_pack(const of_tfjs_model *src, of_mf_writer *w, of_error *err);
-of_status	of_landmarks_check(const of_models *m, of_error *err);
-of_status	of_recognizer_pack(const of_tfjs_model *src, of_mf_writer *w, of_error *err);
-of_status	of_recognizer_check(const of_models *m, of_error *err);
+of_status	of_mf_open(const char *path, of_models **out, of_error *err);
+of_status	of_mf_open_memory(const void *buf, size_t len, of_models **out, of_error *err);
 
 #endif

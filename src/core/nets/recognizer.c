@@ -11,6 +11,7 @@
 
 #include "nets/layers.h"
 #include "nets/model_file.h"
+#include "nets/models.h"
 #include "nets/nets.h"
 
 #define PREFIX "rec/"
@@ -107,16 +108,16 @@ specs(of_mf_spec *s)
 	of_mf_spec_set(s++, "fc", 2, 256, 128, 0, 0);
 }
 
+static const of_net_tensors tensors = {PREFIX, NSPEC, specs};
+
 static of_status
 bind(const of_models *m, rec_weights *w, of_error *err)
 {
-	of_mf_spec s[NSPEC];
 	const float *p[NSPEC];
 	of_status	st;
 	int			k = 0;
 
-	specs(s);
-	if ((st = of_models_bind(m, PREFIX, s, NSPEC, p, err)) != OF_OK)
+	if ((st = of_net_bind(m, &tensors, p, err)) != OF_OK)
 		return st;
 	w->stem.f = p[k++];
 	w->stem.b = p[k++];
