@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "distance.h"
-#include "graph/heap.h"
+#include "heap.h"
 #include "graph/hnsw.h"
 #include "graph/idmap.h"
 #include "graph/sq8.h"

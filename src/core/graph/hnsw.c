@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "distance.h"
-#include "graph/heap.h"
+#include "heap.h"
 #include "graph/select.h"
 
 /*

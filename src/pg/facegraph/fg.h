@@ -28,7 +28,7 @@
 #include "utils/relcache.h"
 
 #include "embedding.h"
-#include "graph/heap.h"
+#include "heap.h"
 #include "graph/hnsw.h"
 #include "graph/idmap.h"
 #include "graph/sq8.h"

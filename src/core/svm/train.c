@@ -1,7 +1,11 @@
+/*
+ * Training: liblinear on working sets, exemplar selection and the pooled
+ * Platt calibration (svm/svm.h explains the method and its measurements).
+ */
 /* initstate/setstate keep liblinear's rand() reproducible */
 #define _XOPEN_SOURCE 600
 
-#include "svm/svm.h"
+#include "svm/model.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -12,178 +16,15 @@
 #include <string.h>
 
 #include "distance.h"
-
-struct of_svm_model
-{
-	size_t		dim;
-	int			nclass;
-	double		C;
-	double		platt_a;
-	double		platt_b;
-	of_svm_thresholds thresholds;
-	float	   *w;				/* nclass x dim */
-	float	   *b;				/* nclass */
-	uint32_t   *ex_start;		/* nclass + 1 offsets into ex */
-	float	   *ex;				/* exemplars, grouped by class, dim each */
-};
-
-#define SVM_MAGIC		0x5653464fu	/* "OFSV" little-endian */
-#define SVM_VERSION		1u
-#define SVM_HEADER		(6 * 4 + 6 * 8)
+#include "heap.h"
 
 /* Pooled Platt data beyond this many negatives is subsampled (weighted). */
 #define PLATT_MAX_NEG	(256u * 1024)
 #define SCORE_BLOCK		512
+/* first working set of a class: its rows and this many nearest negatives */
+#define NEAR_NEGATIVES(npos) ((npos) * 4 > 64 ? (npos) * 4 : 64)
 /* working-set rounds; in practice 2-4 suffice */
 #define SVM_MAX_ROUNDS	50
-
-void
-of_svm_params_default(of_svm_params *p)
-{
-	p->C = 1.0;
-	p->eps = 0.0;
-	p->solver = OF_SVM_L2LOSS_DUAL;
-	p->max_exemplars = 64;
-	p->full_problem = 0;
-	p->thresholds.max_distance = OF_SVM_DEFAULT_MAX_DISTANCE;
-	p->thresholds.min_probability = OF_SVM_DEFAULT_MIN_PROBABILITY;
-	p->thresholds.min_margin = OF_SVM_DEFAULT_MIN_MARGIN;
-}
-
-void
-of_svm_free(of_svm_model *m)
-{
-	if (m == NULL)
-		return;
-	free(m->w);
-	free(m->b);
-	free(m->ex_start);
-	free(m->ex);
-	free(m);
-}
-
-int
-of_svm_nclass(const of_svm_model *m)
-{
-	return m->nclass;
-}
-
-size_t
-of_svm_dim(const of_svm_model *m)
-{
-	return m->dim;
-}
-
-of_svm_thresholds
-of_svm_model_thresholds(const of_svm_model *m)
-{
-	return m->thresholds;
-}
-
-static of_svm_model *
-model_alloc(size_t dim, int nclass, size_t nex)
-{
-	of_svm_model *m = calloc(1, sizeof(*m));
-
-	if (m == NULL)
-		return NULL;
-	m->dim = dim;
-	m->nclass = nclass;
-	m->w = malloc(sizeof(float) * dim * (size_t) nclass);
-	m->b = malloc(sizeof(float) * (size_t) nclass);
-	m->ex_start = calloc((size_t) nclass + 1, sizeof(uint32_t));
-	m->ex = malloc(sizeof(float) * dim * (nex ? nex : 1));
-	if (!m->w || !m->b || !m->ex_start || !m->ex)
-	{
-		of_svm_free(m);
-		return NULL;
-	}
-	return m;
-}
-
-static double
-platt_prob(const of_svm_model *m, double s)
-{
-	double		z = m->platt_a * s + m->platt_b;
-
-	/* 1 / (1 + e^z), computed without overflow on either side */
-	if (z >= 0)
-		return exp(-z) / (1.0 + exp(-z));
-	return 1.0 / (1.0 + exp(z));
-}
-
-void
-of_svm_scores(const of_svm_model *m, const float *x, double *scores, double *prob)
-{
-	for (int k = 0; k < m->nclass; k++)
-	{
-		scores[k] = (double) of_dot(m->w + (size_t) k * m->dim, x, m->dim) + m->b[k];
-		if (prob)
-			prob[k] = platt_prob(m, scores[k]);
-	}
-}
-
-/* A disabled (non-finite) threshold always passes. */
-static int
-passes_max(double value, double limit)
-{
-	return !isfinite(limit) || value <= limit;
-}
-
-static int
-passes_min(double value, double limit)
-{
-	return !isfinite(limit) || value >= limit;
-}
-
-double
-of_svm_class_distance(const of_svm_model *m, const float *x, int k)
-{
-	double		dmin2 = INFINITY;
-
-	for (uint32_t e = m->ex_start[k]; e < m->ex_start[k + 1]; e++)
-	{
-		double		d2 = of_l2_squared(m->ex + (size_t) e * m->dim, x, m->dim);
-
-		if (d2 < dmin2)
-			dmin2 = d2;
-	}
-	return sqrt(dmin2);
-}
-
-void
-of_svm_predict(const of_svm_model *m, const float *x,
-			   const of_svm_thresholds *t, of_svm_decision *out)
-{
-	const of_svm_thresholds *th = t ? t : &m->thresholds;
-	double		best = -DBL_MAX,
-				second = -DBL_MAX;
-	int			cls = 0;
-
-	for (int k = 0; k < m->nclass; k++)
-	{
-		double		s = (double) of_dot(m->w + (size_t) k * m->dim, x, m->dim) + m->b[k];
-
-		if (s > best)
-		{
-			second = best;
-			best = s;
-			cls = k;
-		}
-		else if (s > second)
-			second = s;
-	}
-	out->cls = cls;
-	out->score = best;
-	out->margin = best - second;
-	out->probability = platt_prob(m, best);
-	out->distance = of_svm_class_distance(m, x, cls);
-	out->accepted = passes_max(out->distance, th->max_distance) &&
-		passes_min(out->probability, th->min_probability) &&
-		passes_min(out->margin, th->min_margin);
-}
-
-/* ---------------------------------------------------------------- training */
 
 static void
 quiet(const char *s)
@@ -391,10 +232,7 @@ typedef struct train_state
 	float	   *cent;
 	float	   *cnorm;
 	float	   *xnorm;
-	size_t	   *heap_start;
-	size_t	   *heap_len;
-	size_t	   *heap_i;
-	float	   *heap_d;
+	of_heap    *near;			/* per class: its nearest negatives */
 	ws_list    *ws;
 	ws_list    *add;
 	int			nclass;
@@ -418,10 +256,9 @@ train_state_free(train_state *s)
 	free(s->cent);
 	free(s->cnorm);
 	free(s->xnorm);
-	free(s->heap_start);
-	free(s->heap_len);
-	free(s->heap_i);
-	free(s->heap_d);
+	for (int k = 0; s->near && k < s->nclass; k++)
+		of_heap_free(&s->near[k]);
+	free(s->near);
 	for (int k = 0; s->ws && k < s->nclass; k++)
 		free(s->ws[k].idx);
 	for (int k = 0; s->add && k < s->nclass; k++)
@@ -592,61 +429,53 @@ train_one(train_state *s, const int *y, size_t dim, int k, double scale,
 	return OF_OK;
 }
 
-static void
-heap_sift_down(size_t *hi, float *hd, size_t len, size_t at)
+/*
+ * For every row i of x (n x dim): its inner products sc[k] = x_i . w_k with
+ * the K rows of w, one sgemm per SCORE_BLOCK rows (into s->block), handed
+ * to visit(), which may change sc.  Stops on cancellation or a failure.
+ */
+typedef of_status (*row_visit) (train_state *s, const int *y, size_t n, size_t i, float *sc,
+								void *arg, of_error *err);
+
+static of_status
+score_rows(train_state *s, const float *x, const int *y, size_t n, size_t dim,
+		   const float *w, size_t K, row_visit visit, void *arg, of_error *err)
 {
-	for (;;)
+	for (size_t i0 = 0; i0 < n; i0 += SCORE_BLOCK)
 	{
-		size_t		l = 2 * at + 1,
-					big = at;
+		size_t		rows = n - i0 < SCORE_BLOCK ? n - i0 : SCORE_BLOCK;
 
-		if (l < len && hd[l] > hd[big])
-			big = l;
-		if (l + 1 < len && hd[l + 1] > hd[big])
-			big = l + 1;
-		if (big == at)
-			return;
+		if (of_cancelled())
+			return of_fail(err, OF_ECANCELED, "SVM training canceled");
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) K,
+					(int) dim, 1.0f, x + i0 * dim, (int) dim, w, (int) dim,
+					0.0f, s->block, (int) K);
+		for (size_t r = 0; r < rows; r++)
 		{
-			float		td = hd[at];
-			size_t		ti = hi[at];
+			of_status	st = visit(s, y, n, i0 + r, s->block + r * K, arg, err);
 
-			hd[at] = hd[big];
-			hi[at] = hi[big];
-			hd[big] = td;
-			hi[big] = ti;
+			if (st != OF_OK)
+				return st;
 		}
-		at = big;
 	}
+	return OF_OK;
 }
 
-static void
-heap_offer(size_t *hi, float *hd, size_t *len, size_t cap, size_t i, float d)
+/* Row i is a candidate negative of every other class, by distance to its centroid. */
+static of_status
+near_row(train_state *s, const int *y, size_t n, size_t i, float *sc, void *arg, of_error *err)
 {
-	if (*len < cap)
+	for (size_t k = 0; k < (size_t) s->nclass; k++)
 	{
-		size_t		at = (*len)++;
+		size_t		npos = s->count[k];
+		size_t		want = NEAR_NEGATIVES(npos) < n - npos ? NEAR_NEGATIVES(npos) : n - npos;
 
-		hi[at] = i;
-		hd[at] = d;
-		while (at > 0 && hd[(at - 1) / 2] < hd[at])
-		{
-			size_t		up = (at - 1) / 2;
-			float		td = hd[at];
-			size_t		ti = hi[at];
-
-			hd[at] = hd[up];
-			hi[at] = hi[up];
-			hd[up] = td;
-			hi[up] = ti;
-			at = up;
-		}
+		if ((size_t) y[i] != k &&
+			of_heap_keep_nearest(&s->near[k], want, s->xnorm[i] + s->cnorm[k] - 2.0f * sc[k],
+								 (uint32_t) i) != OF_OK)
+			return of_fail(err, OF_ENOMEM, "out of memory for SVM working sets");
 	}
-	else if (cap > 0 && d < hd[0])
-	{
-		hi[0] = i;
-		hd[0] = d;
-		heap_sift_down(hi, hd, *len, 0);
-	}
+	return OF_OK;
 }
 
 /*
@@ -659,7 +488,7 @@ initial_working_sets(train_state *s, const float *x, const int *y, size_t n,
 					 size_t dim, int use_all, of_error *err)
 {
 	size_t		K = (size_t) s->nclass;
-	size_t		total = 0;
+	of_status	st;
 
 	s->ws = calloc(K, sizeof(ws_list));
 	s->add = calloc(K, sizeof(ws_list));
@@ -679,25 +508,12 @@ initial_working_sets(train_state *s, const float *x, const int *y, size_t n,
 	s->cent = calloc(K * dim, sizeof(float));
 	s->cnorm = malloc(sizeof(float) * K);
 	s->xnorm = malloc(sizeof(float) * n);
-	s->heap_start = malloc(sizeof(size_t) * K);
-	s->heap_len = calloc(K, sizeof(size_t));
+	s->near = calloc(K, sizeof(of_heap));
 	s->block = malloc(sizeof(float) * SCORE_BLOCK * K);
-	if (!s->cent || !s->cnorm || !s->xnorm || !s->heap_start || !s->heap_len || !s->block)
+	if (!s->cent || !s->cnorm || !s->xnorm || !s->near || !s->block)
 		return of_fail(err, OF_ENOMEM, "out of memory for SVM working sets");
 	for (size_t k = 0; k < K; k++)
-	{
-		size_t		npos = s->count[k];
-		size_t		want = 4 * npos > 64 ? 4 * npos : 64;
-
-		if (want > n - npos)
-			want = n - npos;
-		s->heap_start[k] = total;
-		total += want;
-	}
-	s->heap_i = malloc(sizeof(size_t) * (total ? total : 1));
-	s->heap_d = malloc(sizeof(float) * (total ? total : 1));
-	if (!s->heap_i || !s->heap_d)
-		return of_fail(err, OF_ENOMEM, "out of memory for SVM working sets");
+		of_heap_init(&s->near[k], 1);
 	for (size_t i = 0; i < n; i++)
 	{
 		float	   *c = s->cent + (size_t) y[i] * dim;
@@ -712,43 +528,39 @@ initial_working_sets(train_state *s, const float *x, const int *y, size_t n,
 			s->cent[k * dim + j] /= (float) s->count[k];
 		s->cnorm[k] = of_dot(s->cent + k * dim, s->cent + k * dim, dim);
 	}
-	for (size_t i0 = 0; i0 < n; i0 += SCORE_BLOCK)
-	{
-		size_t		rows = n - i0 < SCORE_BLOCK ? n - i0 : SCORE_BLOCK;
-
-		if (of_cancelled())
-			return of_fail(err, OF_ECANCELED, "SVM training canceled");
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) K,
-					(int) dim, 1.0f, x + i0 * dim, (int) dim, s->cent, (int) dim,
-					0.0f, s->block, (int) K);
-		for (size_t r = 0; r < rows; r++)
-		{
-			size_t		i = i0 + r;
-
-			for (size_t k = 0; k < K; k++)
-			{
-				size_t		cap = (k + 1 < K ? s->heap_start[k + 1] : total) - s->heap_start[k];
-
-				if ((size_t) y[i] == k)
-					continue;
-				heap_offer(s->heap_i + s->heap_start[k], s->heap_d + s->heap_start[k],
-						   &s->heap_len[k], cap,
-						   i, s->xnorm[i] + s->cnorm[k] - 2.0f * s->block[r * K + k]);
-			}
-		}
-	}
+	st = score_rows(s, x, y, n, dim, s->cent, K, near_row, NULL, err);
+	if (st != OF_OK)
+		return st;
 	for (size_t k = 0; k < K; k++)
 	{
 		ws_list    *l = &s->ws[k];
 
-		for (size_t h = 0; h < s->heap_len[k]; h++)
-			if (!ws_push(l, s->heap_i[s->heap_start[k] + h]))
+		for (size_t h = 0; h < s->near[k].n; h++)
+			if (!ws_push(l, s->near[k].a[h].id))
 				return of_fail(err, OF_ENOMEM, "out of memory for SVM working sets");
 		for (size_t i = 0; i < n; i++)
 			if ((size_t) y[i] == k && !ws_push(l, i))
 				return of_fail(err, OF_ENOMEM, "out of memory for SVM working sets");
 		qsort(l->idx, l->len, sizeof(size_t), cmp_size);
 		l->dirty = 1;
+	}
+	return OF_OK;
+}
+
+/* Row i violates class k's margin and is not in its working set yet. */
+static of_status
+violator_row(train_state *s, const int *y, size_t n, size_t i, float *sc, void *arg,
+			 of_error *err)
+{
+	size_t	   *added = arg;
+
+	for (size_t k = 0; k < (size_t) s->nclass; k++)
+	{
+		if ((size_t) y[i] == k || sc[k] + s->m->b[k] <= -1.0f || ws_contains(&s->ws[k], i))
+			continue;
+		if (!ws_push(&s->add[k], i))
+			return of_fail(err, OF_ENOMEM, "out of memory for SVM working sets");
+		(*added)++;
 	}
 	return OF_OK;
 }
@@ -767,32 +579,12 @@ add_violators(train_state *s, const float *x, const int *y, size_t n,
 	of_svm_model *m = s->m;
 	size_t		K = (size_t) m->nclass;
 
+	of_status	st;
+
 	*added = 0;
-	for (size_t i0 = 0; i0 < n; i0 += SCORE_BLOCK)
-	{
-		size_t		rows = n - i0 < SCORE_BLOCK ? n - i0 : SCORE_BLOCK;
-
-		if (of_cancelled())
-			return of_fail(err, OF_ECANCELED, "SVM training canceled");
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) K,
-					(int) dim, 1.0f, x + i0 * dim, (int) dim, m->w, (int) dim,
-					0.0f, s->block, (int) K);
-		for (size_t r = 0; r < rows; r++)
-		{
-			size_t		i = i0 + r;
-
-			for (size_t k = 0; k < K; k++)
-			{
-				if ((size_t) y[i] == k || s->block[r * K + k] + m->b[k] <= -1.0f)
-					continue;
-				if (ws_contains(&s->ws[k], i))
-					continue;
-				if (!ws_push(&s->add[k], i))
-					return of_fail(err, OF_ENOMEM, "out of memory for SVM working sets");
-				(*added)++;
-			}
-		}
-	}
+	st = score_rows(s, x, y, n, dim, m->w, K, violator_row, added, err);
+	if (st != OF_OK)
+		return st;
 	for (size_t k = 0; k < K; k++)
 	{
 		ws_list    *a = &s->add[k];
@@ -810,6 +602,49 @@ add_violators(train_state *s, const float *x, const int *y, size_t n,
 	return OF_OK;
 }
 
+/* Platt data and training accuracy, gathered row by row. */
+typedef struct calib_data
+{
+	size_t		stride;			/* keep one negative decision value in stride */
+	size_t		cap;
+	size_t		np;
+	size_t		keptneg;
+	size_t		correct;
+	size_t		pair;
+} calib_data;
+
+static of_status
+calib_row(train_state *s, const int *y, size_t n, size_t i, float *sc, void *arg, of_error *err)
+{
+	calib_data *c = arg;
+	size_t		best = 0;
+
+	for (size_t k = 0; k < (size_t) s->nclass; k++)
+	{
+		sc[k] += s->m->b[k];
+		if (sc[k] > sc[best])
+			best = k;
+		if ((int) k == y[i])
+		{
+			s->pf[c->np] = sc[k];
+			s->ppos[c->np] = 1;
+			s->pw[c->np] = 1.0f;
+			c->np++;
+		}
+		else if (c->pair++ % c->stride == 0 && c->np < c->cap)
+		{
+			s->pf[c->np] = sc[k];
+			s->ppos[c->np] = 0;
+			s->pw[c->np] = 1.0f;
+			c->np++;
+			c->keptneg++;
+		}
+	}
+	if ((int) best == y[i])
+		c->correct++;
+	return OF_OK;
+}
+
 /*
  * Score all training rows (blocked sgemm): training accuracy, and the
  * pooled decision values for the Platt fit.
@@ -821,72 +656,32 @@ calibrate(train_state *s, const float *x, const int *y, size_t n, size_t dim,
 	of_svm_model *m = s->m;
 	size_t		K = (size_t) m->nclass;
 	size_t		nneg = n * (K - 1);
-	size_t		stride = (nneg + PLATT_MAX_NEG - 1) / PLATT_MAX_NEG;
-	size_t		cap;
-	size_t		np = 0,
-				keptneg = 0,
-				correct = 0,
-				pair = 0;
+	calib_data	c = {0};
+	of_status	st;
 
-	if (stride < 1)
-		stride = 1;
-	cap = n + nneg / stride + 1;
-	s->pf = malloc(sizeof(float) * cap);
-	s->ppos = malloc(cap);
-	s->pw = malloc(sizeof(float) * cap);
+	c.stride = (nneg + PLATT_MAX_NEG - 1) / PLATT_MAX_NEG;
+	if (c.stride < 1)
+		c.stride = 1;
+	c.cap = n + nneg / c.stride + 1;
+	s->pf = malloc(sizeof(float) * c.cap);
+	s->ppos = malloc(c.cap);
+	s->pw = malloc(sizeof(float) * c.cap);
 	if (!s->pf || !s->ppos || !s->pw)
 		return of_fail(err, OF_ENOMEM, "out of memory calibrating the SVM");
-	for (size_t i0 = 0; i0 < n; i0 += SCORE_BLOCK)
+	st = score_rows(s, x, y, n, dim, m->w, K, calib_row, &c, err);
+	if (st != OF_OK)
+		return st;
+	if (c.keptneg > 0 && c.keptneg < nneg)
 	{
-		size_t		rows = n - i0 < SCORE_BLOCK ? n - i0 : SCORE_BLOCK;
+		float		wneg = (float) ((double) nneg / (double) c.keptneg);
 
-		if (of_cancelled())
-			return of_fail(err, OF_ECANCELED, "SVM training canceled");
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) K,
-					(int) dim, 1.0f, x + i0 * dim, (int) dim, m->w, (int) dim,
-					0.0f, s->block, (int) K);
-		for (size_t r = 0; r < rows; r++)
-		{
-			float	   *sc = s->block + r * K;
-			size_t		best = 0;
-			int			yi = y[i0 + r];
-
-			for (size_t k = 0; k < K; k++)
-			{
-				sc[k] += m->b[k];
-				if (sc[k] > sc[best])
-					best = k;
-				if ((int) k == yi)
-				{
-					s->pf[np] = sc[k];
-					s->ppos[np] = 1;
-					s->pw[np] = 1.0f;
-					np++;
-				}
-				else if (pair++ % stride == 0 && np < cap)
-				{
-					s->pf[np] = sc[k];
-					s->ppos[np] = 0;
-					s->pw[np] = 1.0f;
-					np++;
-					keptneg++;
-				}
-			}
-			if ((int) best == yi)
-				correct++;
-		}
-	}
-	if (keptneg > 0 && keptneg < nneg)
-	{
-		float		wneg = (float) ((double) nneg / (double) keptneg);
-
-		for (size_t i = 0; i < np; i++)
+		for (size_t i = 0; i < c.np; i++)
 			if (!s->ppos[i])
 				s->pw[i] = wneg;
 	}
-	platt_fit(s->pf, s->ppos, s->pw, np, (double) n, (double) nneg,
+	platt_fit(s->pf, s->ppos, s->pw, c.np, (double) n, (double) nneg,
 			  &m->platt_a, &m->platt_b);
-	info->training_accuracy = (double) correct / (double) n;
+	info->training_accuracy = (double) c.correct / (double) n;
 	return OF_OK;
 }
 
@@ -931,7 +726,7 @@ of_svm_train(const float *x, const int *y, size_t n, size_t dim, int nclass,
 		nex += p->max_exemplars && s.count[k] > (size_t) p->max_exemplars ?
 			(size_t) p->max_exemplars : s.count[k];
 	}
-	s.m = model_alloc(dim, nclass, nex);
+	s.m = of_svm_model_alloc(dim, nclass, nex);
 	if (s.m == NULL)
 		return train_fail(&s, of_fail(err, OF_ENOMEM, "out of memory for the SVM model"));
 	s.m->C = p->C;
@@ -1015,240 +810,3 @@ of_svm_train(const float *x, const int *y, size_t n, size_t dim, int nclass,
 	return OF_OK;
 }
 
-/* ---------------------------------------------------------------- serialisation */
-
-static void
-put_u32(unsigned char **p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		*(*p)++ = (unsigned char) (v >> (8 * i));
-}
-
-static void
-put_u64(unsigned char **p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		*(*p)++ = (unsigned char) (v >> (8 * i));
-}
-
-static void
-put_f32(unsigned char **p, float f)
-{
-	uint32_t	v;
-
-	memcpy(&v, &f, 4);
-	put_u32(p, v);
-}
-
-static void
-put_f64(unsigned char **p, double d)
-{
-	uint64_t	v;
-
-	memcpy(&v, &d, 8);
-	put_u64(p, v);
-}
-
-static uint32_t
-get_u32(const unsigned char **p)
-{
-	uint32_t	v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t) (*p)[i] << (8 * i);
-	*p += 4;
-	return v;
-}
-
-static uint64_t
-get_u64(const unsigned char **p)
-{
-	uint64_t	v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t) (*p)[i] << (8 * i);
-	*p += 8;
-	return v;
-}
-
-static float
-get_f32(const unsigned char **p)
-{
-	uint32_t	v = get_u32(p);
-	float		f;
-
-	memcpy(&f, &v, 4);
-	return f;
-}
-
-static double
-get_f64(const unsigned char **p)
-{
-	uint64_t	v = get_u64(p);
-	double		d;
-
-	memcpy(&d, &v, 8);
-	return d;
-}
-
-/* FNV-1a: catches truncation and bit rot, not tampering. */
-static uint32_t
-checksum(const unsigned char *p, size_t n)
-{
-	uint32_t	h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-	{
-		h ^= p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static int
-all_finite(const float *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isfinite(v[i]))
-			return 0;
-	return 1;
-}
-
-/*
- * Layout (all little-endian):
- *   u32 magic "OFSV", u32 version, u32 dim, u32 nclass, u32 nexemplars, u32 0
- *   f64 C, f64 platt_a, f64 platt_b, f64 max_distance, f64 min_probability,
- *   f64 min_margin
- *   nclass x (dim f32 weights, f32 bias)
- *   nclass x u32 exemplar count
- *   nexemplars x dim f32
- *   u32 FNV-1a of everything before it
- */
-size_t
-of_svm_serialized_size(const of_svm_model *m)
-{
-	size_t		nex = m->ex_start[m->nclass];
-
-	return SVM_HEADER + (size_t) m->nclass * (m->dim + 1) * 4 +
-		(size_t) m->nclass * 4 + nex * m->dim * 4 + 4;
-}
-
-void
-of_svm_serialize(const of_svm_model *m, unsigned char *buf)
-{
-	unsigned char *p = buf;
-	uint32_t	nex = m->ex_start[m->nclass];
-
-	put_u32(&p, SVM_MAGIC);
-	put_u32(&p, SVM_VERSION);
-	put_u32(&p, (uint32_t) m->dim);
-	put_u32(&p, (uint32_t) m->nclass);
-	put_u32(&p, nex);
-	put_u32(&p, 0);
-	put_f64(&p, m->C);
-	put_f64(&p, m->platt_a);
-	put_f64(&p, m->platt_b);
-	put_f64(&p, m->thresholds.max_distance);
-	put_f64(&p, m->thresholds.min_probability);
-	put_f64(&p, m->thresholds.min_margin);
-	for (int k = 0; k < m->nclass; k++)
-	{
-		for (size_t j = 0; j < m->dim; j++)
-			put_f32(&p, m->w[(size_t) k * m->dim + j]);
-		put_f32(&p, m->b[k]);
-	}
-	for (int k = 0; k < m->nclass; k++)
-		put_u32(&p, m->ex_start[k + 1] - m->ex_start[k]);
-	for (size_t i = 0; i < (size_t) nex * m->dim; i++)
-		put_f32(&p, m->ex[i]);
-	put_u32(&p, checksum(buf, (size_t) (p - buf)));
-}
-
-of_status
-of_svm_deserialize(const unsigned char *buf, size_t len, of_svm_model **out,
-				   of_error *err)
-{
-	const unsigned char *p = buf;
-	uint32_t	magic,
-				version,
-				dim,
-				nclass,
-				nex,
-				pad;
-	size_t		need;
-	of_svm_model *m;
-
-	*out = NULL;
-	if (len < SVM_HEADER + 4)
-		return of_fail(err, OF_ECORRUPT, "SVM model is truncated (%zu bytes)", len);
-	magic = get_u32(&p);
-	version = get_u32(&p);
-	dim = get_u32(&p);
-	nclass = get_u32(&p);
-	nex = get_u32(&p);
-	pad = get_u32(&p);
-	if (magic != SVM_MAGIC)
-		return of_fail(err, OF_EFORMAT, "not an openface SVM model");
-	if (version != SVM_VERSION)
-		return of_fail(err, OF_EFORMAT, "unsupported SVM model version %u", version);
-	if (dim == 0 || dim > 65536 || nclass < 2 || nclass > (1u << 24) ||
-		nex > (1u << 28) || pad != 0)
-		return of_fail(err, OF_ECORRUPT, "SVM model header is corrupt");
-	need = SVM_HEADER + (size_t) nclass * (dim + 1) * 4 + (size_t) nclass * 4 +
-		(size_t) nex * dim * 4 + 4;
-	if (len != need)
-		return of_fail(err, OF_ECORRUPT, "SVM model has %zu bytes, expected %zu", len, need);
-	/* fuzzers skip the checksum so that mutated models reach the checks after it */
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	{
-		const unsigned char *q = buf + len - 4;
-
-		if (get_u32(&q) != checksum(buf, len - 4))
-			return of_fail(err, OF_ECORRUPT, "SVM model checksum mismatch");
-	}
-#endif
-	m = model_alloc(dim, (int) nclass, nex);
-	if (m == NULL)
-		return of_fail(err, OF_ENOMEM, "out of memory loading an SVM model");
-	m->C = get_f64(&p);
-	m->platt_a = get_f64(&p);
-	m->platt_b = get_f64(&p);
-	m->thresholds.max_distance = get_f64(&p);
-	m->thresholds.min_probability = get_f64(&p);
-	m->thresholds.min_margin = get_f64(&p);
-	for (uint32_t k = 0; k < nclass; k++)
-	{
-		for (uint32_t j = 0; j < dim; j++)
-			m->w[(size_t) k * dim + j] = get_f32(&p);
-		m->b[k] = get_f32(&p);
-	}
-	m->ex_start[0] = 0;
-	for (uint32_t k = 0; k < nclass; k++)
-	{
-		uint32_t	c = get_u32(&p);
-
-		if (c > nex - m->ex_start[k])
-		{
-			of_svm_free(m);
-			return of_fail(err, OF_ECORRUPT, "SVM model exemplar counts are corrupt");
-		}
-		m->ex_start[k + 1] = m->ex_start[k] + c;
-	}
-	if (m->ex_start[nclass] != nex)
-	{
-		of_svm_free(m);
-		return of_fail(err, OF_ECORRUPT, "SVM model exemplar counts are corrupt");
-	}
-	for (size_t i = 0; i < (size_t) nex * dim; i++)
-		m->ex[i] = get_f32(&p);
-	/* a NaN here would make every probability or distance NaN */
-	if (!all_finite(m->w, (size_t) nclass * dim) || !all_finite(m->b, nclass) ||
-		!all_finite(m->ex, (size_t) nex * dim) ||
-		!isfinite(m->C) || !isfinite(m->platt_a) || !isfinite(m->platt_b))
-	{
-		of_svm_free(m);
-		return of_fail(err, OF_ECORRUPT, "SVM model has non-finite parameters");
-	}
-	*out = m;
-	return OF_OK;
-}

@@ -1,4 +1,4 @@
-#include "graph/heap.h"
+#include "heap.h"
 
 #include <stdlib.h>
 
@@ -85,4 +85,16 @@ of_heap_pop(of_heap *h)
 		i = b;
 	}
 	return top;
+}
+
+of_status
+of_heap_keep_nearest(of_heap *h, size_t cap, float d, uint32_t id)
+{
+	if (h->n >= cap)
+	{
+		if (cap == 0 || !(d < h->a[0].d))
+			return OF_OK;
+		(void) of_heap_pop(h);
+	}
+	return of_heap_push(h, d, id);
 }
