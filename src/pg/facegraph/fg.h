@@ -10,9 +10,9 @@
  * against the heap values.  Every page change goes through generic WAL.
  *
  * Files: fgutils.c (pages, meta, options, handler), fgbuild.c, fginsert.c,
- * fgscan.c, fgvacuum.c, fgvalidate.c, fgcheck.c (face_index_check),
- * fgsphere.c (the face_sphere type for radius search), fgrecent.c (pins
- * pages through the buffer that last held them).
+ * fgscan.c, fgcost.c (planner), fgvacuum.c, fgvalidate.c, fgcheck.c
+ * (face_index_check), fgsphere.c (the face_sphere type for radius search),
+ * fgrecent.c (pins pages through the buffer that last held them).
  */
 #ifndef OPENFACE_FG_H
 #define OPENFACE_FG_H
@@ -265,6 +265,8 @@ extern IndexScanDesc fgbeginscan(Relation index, int nkeys, int norderbys);
 extern void fgrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
 extern bool fggettuple(IndexScanDesc scan, ScanDirection dir);
 extern void fgendscan(IndexScanDesc scan);
+
+/* fgcost.c */
 extern void fgcostestimate(struct PlannerInfo *root, struct IndexPath *path, double loop_count,
 						   Cost *indexStartupCost, Cost *indexTotalCost,
 						   Selectivity *indexSelectivity, double *indexCorrelation,

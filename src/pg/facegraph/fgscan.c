@@ -35,13 +35,10 @@
 #include "access/genam.h"
 #include "access/relscan.h"
 #include "miscadmin.h"
-#include "optimizer/cost.h"
-#include "optimizer/optimizer.h"
 #include "pgstat.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/selfuncs.h"
 
 typedef struct FgScanItem
 {
@@ -757,74 +754,4 @@ fgendscan(IndexScanDesc scan)
 	MemoryContextDelete(so->ctx);
 	pfree(so);
 	scan->opaque = NULL;
-}
-
-/*
- * Cost.  Reading one graph element is a buffer lookup and a page access
- * that misses the CPU cache: ~0.7 us, about what the planner charges for
- * 0.15 random page reads, where a sequential scan spends ~0.1 us on a
- * cached row (measured on 100k face-like rows).  The first row costs a
- * search of width ef_search (about ef_search * 2m element reads, measured
- * 1.1x that); every further row streamed costs about one more expansion,
- * 2m reads.  A filter that rejects most rows makes the executor pull many
- * more rows than LIMIT asks for, and the planner scales the streaming part
- * by that: with a very selective filter it picks the exact scan, which is
- * then faster too.  Radius scans search twice as wide and stream the rows
- * the sphere's selectivity promises.  Scans without an ORDER BY or a
- * sphere condition are never chosen.
- */
-void
-fgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
-			   Cost *indexStartupCost, Cost *indexTotalCost,
-			   Selectivity *indexSelectivity, double *indexCorrelation,
-			   double *indexPages)
-{
-	GenericCosts costs;
-	double		ntuples = Max(path->indexinfo->tuples, 1.0);
-	double		per_element = 0.15 * random_page_cost;
-	double		first;
-	double		streamed;
-	Relation	index;
-	int			m,
-				efc;
-
-	if (path->indexorderbys == NIL && path->indexclauses == NIL)
-	{
-		*indexStartupCost = get_float8_infinity();
-		*indexTotalCost = get_float8_infinity();
-		*indexSelectivity = 0;
-		*indexCorrelation = 0;
-		*indexPages = 0;
-		return;
-	}
-	index = index_open(path->indexinfo->indexoid, NoLock);
-	fg_get_options(index, &m, &efc);
-	index_close(index, NoLock);
-
-	MemSet(&costs, 0, sizeof(costs));
-	genericcostestimate(root, path, loop_count, &costs);
-
-	first = Min(ntuples, 1.1 * fg_ef_search * 2 * m);
-	if (path->indexorderbys == NIL)
-	{
-		first = Min(ntuples, 2 * first);
-		streamed = costs.indexSelectivity * ntuples;
-	}
-	else
-		streamed = ntuples;
-	*indexStartupCost = first * per_element;
-	*indexTotalCost = *indexStartupCost + streamed * 2 * m * per_element;
-
-	/*
-	 * An ORDER BY without a LIMIT is read by a cursor or a remote query
-	 * (postgres_fdw fetches in batches) that stops after the first rows,
-	 * but the planner would assume a tenth of all rows
-	 * (cursor_tuple_fraction) and sort the whole table instead.  There,
-	 * charge the search alone.
-	 */
-	if (path->indexorderbys != NIL && root->limit_tuples < 0)
-		*indexTotalCost = *indexStartupCost;
-	*indexSelectivity = costs.indexSelectivity;
-	*indexCorrelation = 0;
-	*indexPages = costs.numIndexPages;
 }
