@@ -154,9 +154,10 @@ SELECT * FROM face_index_check('faces_e');
 SET openface.ef_search = 100;
 SELECT pg_temp.recall(10, 1, 0) >= 0.99 AS recall_after_inserts;
 
--- delete 30%, update 10%, vacuum: no dead heap TIDs left, graph whole, recall kept
+-- delete 30%, update 10%, vacuum: no dead heap TIDs left, graph whole, recall kept;
+-- rows deleted but not yet vacuumed are no problem
 DELETE FROM faces WHERE id % 10 IN (1, 4, 7);
-SELECT count(*) > 0 AS dead_tids_before_vacuum FROM face_index_check('faces_e') WHERE problem = 'dead heap tuple';
+SELECT * FROM face_index_check('faces_e');
 UPDATE faces SET e = pg_temp.sample((SELECT c FROM ids WHERE ids.pid = faces.pid), 0.04) WHERE id % 10 = 2;
 VACUUM faces;
 SELECT * FROM face_index_check('faces_e');

@@ -375,8 +375,10 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 }
 
 /*
- * Make sure nb links to add at level, replacing nb's last link when the list
- * is full: used when nothing else would lead to add.
+ * Make sure nb links to add at level: used when nothing else would lead to
+ * add.  The new link goes first and a full list drops its last link, so
+ * forced links made one after another into the same list (VACUUM's
+ * reconnect makes them) do not push each other out.
  */
 void
 fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
@@ -409,7 +411,9 @@ fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
 	state = GenericXLogStart(index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
 	e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
-	e->links[fg_level_offset(info->m, level) + (n < slots ? n : slots - 1)] = *add;
+	l = e->links + fg_level_offset(info->m, level);
+	memmove(&l[1], &l[0], sizeof(ItemPointerData) * (n < slots ? n : slots - 1));
+	l[0] = *add;
 	GenericXLogFinish(state);
 	UnlockReleaseBuffer(buf);
 }

@@ -1,6 +1,7 @@
 /*
  * facegraph: VACUUM.
  *
+ * ambulkdelete:
  * 1. Find the elements whose heap rows are dead (plus elements deleted by an
  *    earlier vacuum that something still links to).
  * 2. Repair: every live element that links to one of them gets a new list,
@@ -10,16 +11,24 @@
  * 3. Move the entry point off a removed element.
  * 4. Mark the removed elements deleted and forget their heap TIDs.  They
  *    keep their own links so that a concurrent scan standing on one still
- *    gets somewhere.
+ *    gets somewhere.  Then wait for the inserts that were running: they may
+ *    have chosen one of them as a neighbour before it was marked.
  * 5. Free the elements an earlier VACUUM deleted: step 2 has just removed
  *    the last links to them (inserts never link to deleted elements), so
  *    their slots go back to the page and the free space map, and inserts
  *    reuse them.  Line pointers keep their numbers, so element TIDs stay
  *    valid; a scan still holding a freed TID reads an unused slot (skipped)
  *    or a newer element (a row its snapshot does not see).
+ *
+ * amvacuumcleanup, which every VACUUM runs (without a bulk delete when
+ * there were no dead rows, or too few for PostgreSQL to vacuum indexes):
+ * steps 1-3 again for the elements already deleted, so lists that inserts
+ * running beside step 2 pointed at them are repaired, and step 5 when no
+ * bulk delete ran in this VACUUM; then
  * 6. Reconnect: a live element that nothing reachable links to (removed
  *    elements were its only way in, or inserts pruned its last in-link) is
- *    linked from its nearest reachable element.
+ *    linked from its nearest reachable element, until every live element
+ *    is reachable.
  */
 #include "facegraph/fg.h"
 
@@ -32,12 +41,15 @@
 
 #define FG_ELEMENT_MAX (fg_element_size(FG_MAX_M, FG_MAX_LEVEL))
 
+/* reconnect passes (each one repairs what the previous one cut off) */
+#define FG_RECONNECT_PASSES 8
+
 typedef struct FgVacState
 {
 	Relation	index;
 	FgIndexInfo *info;
 	of_idmap	gone;			/* element TID -> 1 */
-	of_idmap	reached;		/* step 5 */
+	of_idmap	reached;		/* step 6 */
 	ItemPointerData *newly;		/* to be marked deleted in step 4 */
 	int			nnewly;
 	int			capnewly;
@@ -75,7 +87,7 @@ append_tid(ItemPointerData **arr, int *n, int *cap, ItemPointer tid)
 	(*arr)[(*n)++] = *tid;
 }
 
-/* Step 1. */
+/* Step 1; without a callback only elements already deleted are gone. */
 static void
 collect(FgVacState *vs, IndexBulkDeleteCallback callback, void *cbstate,
 		IndexBulkDeleteResult *stats, BufferAccessStrategy bas)
@@ -112,7 +124,7 @@ collect(FgVacState *vs, IndexBulkDeleteCallback callback, void *cbstate,
 			dead = (e->flags & FG_ELEM_DELETED) != 0;
 			if (dead)
 				append_tid(&vs->stale, &vs->nstale, &vs->capstale, &tid);
-			else if (callback(&e->heaptid, cbstate))
+			else if (callback != NULL && callback(&e->heaptid, cbstate))
 			{
 				dead = true;
 				append_tid(&vs->newly, &vs->nnewly, &vs->capnewly, &tid);
@@ -285,6 +297,19 @@ repair(FgVacState *vs, BufferAccessStrategy bas)
 	pfree(e);
 }
 
+/*
+ * Whether the entry point must move: it is removed, or a live element lies
+ * above the top level (an insert cut short by a crash placed it but did not
+ * get to make it the entry).
+ */
+static bool
+entry_misplaced(FgVacState *vs, ItemPointer entry, int top)
+{
+	if (!ItemPointerIsValid(entry))
+		return vs->best_level >= 0;
+	return is_gone(vs, entry) || vs->best_level > top;
+}
+
 /* Step 3. */
 static void
 move_entry(FgVacState *vs)
@@ -293,11 +318,12 @@ move_entry(FgVacState *vs)
 	int			top;
 
 	fg_read_meta(vs->index, &entry, &top, NULL);
-	if (!ItemPointerIsValid(&entry) || !is_gone(vs, &entry))
+	if (!entry_misplaced(vs, &entry, top))
 		return;
+	/* Inserts that change the entry hold this lock: read it again under it. */
 	LockPage(vs->index, FG_UPDATE_LOCK, ExclusiveLock);
 	fg_read_meta(vs->index, &entry, &top, NULL);
-	if (ItemPointerIsValid(&entry) && is_gone(vs, &entry))
+	if (entry_misplaced(vs, &entry, top))
 	{
 		Buffer		buf = ReadBuffer(vs->index, FG_METAPAGE_BLKNO);
 		GenericXLogState *state;
@@ -351,6 +377,14 @@ mark_deleted(FgVacState *vs, IndexBulkDeleteResult *stats)
 		GenericXLogFinish(state);
 		UnlockReleaseBuffer(buf);
 	}
+
+	/*
+	 * Inserts hold the update lock while they run: once it is free, those
+	 * that chose a neighbour before it was marked have written their links,
+	 * where the next repair pass sees them, and later ones skip it.
+	 */
+	LockPage(vs->index, FG_UPDATE_LOCK, ExclusiveLock);
+	UnlockPage(vs->index, FG_UPDATE_LOCK, ExclusiveLock);
 }
 
 /* Step 5. */
@@ -437,29 +471,33 @@ flood(FgVacState *vs, ItemPointer start)
 	pfree(e);
 }
 
-/* Step 5. */
-static void
-reconnect(FgVacState *vs, BufferAccessStrategy bas)
+/*
+ * One reconnect pass: link each live element that a flood from the entry
+ * point over live elements does not reach from its nearest reached element
+ * (from the entry point when its search found none).  Returns how many it
+ * linked.
+ */
+static int
+reconnect_pass(FgVacState *vs, ItemPointer entry, BufferAccessStrategy bas)
 {
-	ItemPointerData entry;
-	int			top;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
 	FgElement	e = palloc(FG_ELEMENT_MAX);
 	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "facegraph reconnect",
 											  ALLOCSET_DEFAULT_SIZES);
+	int			linked = 0;
 
-	fg_read_meta(vs->index, &entry, &top, NULL);
-	if (!ItemPointerIsValid(&entry) || is_gone(vs, &entry))
-		return;
+	of_idmap_free(&vs->reached);
 	if (of_idmap_init(&vs->reached, (size_t) vs->live + 16) != OF_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	flood(vs, &entry);
+	flood(vs, entry);
 	for (BlockNumber blk = FG_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
 	{
-		Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
+		Buffer		buf;
 		Page		page;
 		OffsetNumber maxoff;
 
+		vacuum_delay_point();
+		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		maxoff = (PageIsNew(page) || !(FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS)) ? 0 :
@@ -468,6 +506,7 @@ reconnect(FgVacState *vs, BufferAccessStrategy bas)
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 		{
 			ItemPointerData tid;
+			ItemPointer from = entry;
 			float		v[FG_DIM];
 			FgNeighbour *near;
 			int			nn;
@@ -482,20 +521,44 @@ reconnect(FgVacState *vs, BufferAccessStrategy bas)
 			old = MemoryContextSwitchTo(tmp);
 			nn = fg_find_nearest(vs->index, v, vs->info->ef_construction, &near);
 			for (int i = 0; i < nn; i++)
-			{
-				if (ItemPointerEquals(&near[i].tid, &tid) || is_gone(vs, &near[i].tid) ||
-					of_idmap_get(&vs->reached, fg_tid_key(&near[i].tid)) == UINT32_MAX)
-					continue;
-				fg_force_link(vs->index, &near[i].tid, &tid, 0);
-				break;
-			}
+				if (!ItemPointerEquals(&near[i].tid, &tid) && !is_gone(vs, &near[i].tid) &&
+					of_idmap_get(&vs->reached, fg_tid_key(&near[i].tid)) != UINT32_MAX)
+				{
+					from = &near[i].tid;
+					break;
+				}
+			fg_force_link(vs->index, from, &tid, 0);
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(tmp);
+			linked++;
 			flood(vs, &tid);
 		}
 	}
 	MemoryContextDelete(tmp);
 	pfree(e);
+	return linked;
+}
+
+/*
+ * Step 6.  A forced link can push the last link out of a full list, and so
+ * cut off an element already counted reached: passes repeat until one finds
+ * nothing to link.
+ */
+static void
+reconnect(FgVacState *vs, BufferAccessStrategy bas)
+{
+	ItemPointerData entry;
+	int			top;
+
+	fg_read_meta(vs->index, &entry, &top, NULL);
+	if (!ItemPointerIsValid(&entry) || is_gone(vs, &entry))
+		return;
+	for (int pass = 0; pass < FG_RECONNECT_PASSES; pass++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (reconnect_pass(vs, &entry, bas) == 0)
+			break;
+	}
 }
 
 static FgVacState *
@@ -518,11 +581,19 @@ vac_state_create(Relation index)
 	return vs;
 }
 
+static void
+vac_state_free(FgVacState *vs)
+{
+	/* vs stays: its callback is registered in this context. */
+	release_gone(vs);
+	pfree(vs->newly);
+	pfree(vs->stale);
+}
+
 /*
  * Link every live element that cannot be reached from the entry point
- * (inserts can prune away the last link into one) from its nearest
- * reachable element.  Run at the end of VACUUM and of a build that went
- * past maintenance_work_mem.
+ * from its nearest reachable element.  Run at the end of a build that went
+ * past maintenance_work_mem (inserts can prune away the last link into one).
  */
 void
 fg_reconnect(Relation index, BufferAccessStrategy bas)
@@ -531,7 +602,7 @@ fg_reconnect(Relation index, BufferAccessStrategy bas)
 
 	vs->live = (double) RelationGetNumberOfBlocks(index) * 16;
 	reconnect(vs, bas);
-	release_gone(vs);
+	vac_state_free(vs);
 }
 
 IndexBulkDeleteResult *
@@ -552,53 +623,35 @@ fgbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		if (!vs->unrepaired)
 			free_stale(vs, info->strategy);
 	}
-	reconnect(vs, info->strategy);
 	stats->num_index_tuples = vs->live;
-	/* vs stays: its callback is registered in this context. */
-	release_gone(vs);
-	pfree(vs->newly);
-	pfree(vs->stale);
+	vac_state_free(vs);
 	return stats;
 }
 
 IndexBulkDeleteResult *
 fgvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 {
+	FgVacState *vs;
+	bool		bulk_deleted = stats != NULL;
+
 	if (info->analyze_only)
 		return stats;
 	if (stats == NULL)
-	{
-		/* No bulk delete ran: reconnect, and count live elements. */
-		BlockNumber nblocks;
-
-		fg_reconnect(info->index, info->strategy);
-		nblocks = RelationGetNumberOfBlocks(info->index);
-
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
-		for (BlockNumber blk = FG_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
-		{
-			Buffer		buf = ReadBufferExtended(info->index, MAIN_FORKNUM, blk, RBM_NORMAL,
-												 info->strategy);
-			Page		page;
+	vs = vac_state_create(info->index);
+	collect(vs, NULL, NULL, stats, info->strategy);
+	if (vs->gone.n > 0)
+		repair(vs, info->strategy);
+	move_entry(vs);
 
-			vacuum_delay_point();
-			LockBuffer(buf, BUFFER_LOCK_SHARE);
-			page = BufferGetPage(buf);
-			if (!PageIsNew(page) && (FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS))
-			{
-				OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
-
-				for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
-				{
-					FgElement	e = fg_page_element(page, off);
-
-					if (e != NULL && !(e->flags & FG_ELEM_DELETED))
-						stats->num_index_tuples += 1;
-				}
-			}
-			UnlockReleaseBuffer(buf);
-		}
-		stats->num_pages = nblocks;
-	}
+	/*
+	 * Elements a bulk delete of this VACUUM marked stay for the scans that
+	 * may stand on them; older ones have no links left to them.
+	 */
+	if (vs->gone.n > 0 && !bulk_deleted && !vs->unrepaired)
+		free_stale(vs, info->strategy);
+	reconnect(vs, info->strategy);
+	stats->num_index_tuples = vs->live;
+	vac_state_free(vs);
 	return stats;
 }
