@@ -7,22 +7,17 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use FaceGraphTest;
 
 my $node = PostgreSQL::Test::Cluster->new('fgcrash');
 $node->init;
 $node->start;
 
 # Clustered data: 8 samples around each of many random centres.
-my $setup = q{
-    CREATE EXTENSION openface;
-    CREATE FUNCTION sample(seed int) RETURNS face_embedding LANGUAGE sql AS $$
-      SELECT array_agg(sin(seed / 8 * 12.9898 + j * 78.233) + 0.15 * (random() - 0.5) ORDER BY j)::face_embedding
-      FROM generate_series(1, 128) j $$;
-    CREATE TABLE t (id serial PRIMARY KEY, e face_embedding);
-    SELECT setseed(0.1);
-    INSERT INTO t (e) SELECT sample(i) FROM generate_series(1, 1500) i;
-    CREATE INDEX t_e ON t USING facegraph (e);
-};
+my $setup = FaceGraphTest::setup_sql(rows => 1500, seed => 0.1)
+  . 'CREATE INDEX t_e ON t USING facegraph (e);';
 $node->safe_psql('postgres', $setup);
 
 my $bg = $node->background_psql('postgres', on_error_stop => 0);

@@ -5,19 +5,14 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use FaceGraphTest;
 
 my $primary = PostgreSQL::Test::Cluster->new('fgprimary');
 $primary->init(allows_streaming => 1);
 $primary->start;
-$primary->safe_psql('postgres', q{
-    CREATE EXTENSION openface;
-    CREATE FUNCTION sample(seed int) RETURNS face_embedding LANGUAGE sql AS $$
-      SELECT array_agg(sin(seed / 8 * 12.9898 + j * 78.233) + 0.15 * (random() - 0.5) ORDER BY j)::face_embedding
-      FROM generate_series(1, 128) j $$;
-    CREATE TABLE t (id serial PRIMARY KEY, e face_embedding);
-    SELECT setseed(0.2);
-    INSERT INTO t (e) SELECT sample(i) FROM generate_series(1, 1000) i;
-});
+$primary->safe_psql('postgres', FaceGraphTest::setup_sql(rows => 1000, seed => 0.2));
 $primary->backup('b');
 my $standby = PostgreSQL::Test::Cluster->new('fgstandby');
 $standby->init_from_backup($primary, 'b', has_streaming => 1);

@@ -7,6 +7,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use FaceGraphTest;
 
 my $primary = PostgreSQL::Test::Cluster->new('fgwalprimary');
 $primary->init(allows_streaming => 1);
@@ -18,12 +21,7 @@ my $standby = PostgreSQL::Test::Cluster->new('fgwalstandby');
 $standby->init_from_backup($primary, 'b', has_streaming => 1);
 $standby->start;
 
-$primary->safe_psql('postgres', q{
-    CREATE FUNCTION sample(seed int) RETURNS face_embedding LANGUAGE sql AS $$
-      SELECT array_agg(sin(seed / 8 * 12.9898 + j * 78.233) + 0.15 * (random() - 0.5) ORDER BY j)::face_embedding
-      FROM generate_series(1, 128) j $$;
-    CREATE TABLE t (id serial PRIMARY KEY, e face_embedding);
-    INSERT INTO t (e) SELECT sample(i) FROM generate_series(1, 800) i;
+$primary->safe_psql('postgres', FaceGraphTest::setup_sql(extension => 0, rows => 800) . q{
     CREATE INDEX t_e ON t USING facegraph (e);
     CREATE INDEX t_c ON t USING facegraph (e face_cosine_ops) WITH (m = 8, ef_construction = 32);
     INSERT INTO t (e) SELECT sample(i) FROM generate_series(801, 1600) i;

@@ -6,18 +6,15 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use FaceGraphTest;
 
 my $node = PostgreSQL::Test::Cluster->new('fgconc');
 $node->init;
 $node->append_conf('postgresql.conf', 'max_connections = 30');
 $node->start;
-$node->safe_psql('postgres', q{
-    CREATE EXTENSION openface;
-    CREATE FUNCTION sample(seed int) RETURNS face_embedding LANGUAGE sql AS $$
-      SELECT array_agg(sin(seed / 8 * 12.9898 + j * 78.233) + 0.15 * (random() - 0.5) ORDER BY j)::face_embedding
-      FROM generate_series(1, 128) j $$;
-    CREATE TABLE t (id serial PRIMARY KEY, e face_embedding);
-    INSERT INTO t (e) SELECT sample(i) FROM generate_series(1, 300) i;
+$node->safe_psql('postgres', FaceGraphTest::setup_sql(rows => 300) . q{
     CREATE INDEX t_e ON t USING facegraph (e) WITH (m = 8, ef_construction = 32);
 });
 

@@ -10,7 +10,7 @@
  * against the heap values.  Every page change goes through generic WAL.
  *
  * Files: fgutils.c (pages, meta, options, handler), fgbuild.c, fginsert.c,
- * fgscan.c, fgcost.c (planner), fgvacuum.c, fgvalidate.c, fgcheck.c
+ * fggraph.c (graph operations of insert and VACUUM), fgscan.c, fgcost.c (planner), fgvacuum.c, fgvalidate.c, fgcheck.c
  * (face_index_check), fgsphere.c (the face_sphere type for radius search),
  * fgrecent.c (pins pages through the buffer that last held them).
  */
@@ -163,6 +163,9 @@ fg_element_size(int m, int level)
 	return FG_ELEMENT_FIXED + sizeof(ItemPointerData) * (2 * m + level * m);
 }
 
+/* The largest element any index can hold: room for a copy of any one. */
+#define FG_ELEMENT_MAX (fg_element_size(FG_MAX_M, FG_MAX_LEVEL))
+
 /* Per-index values that never change after the build (kept in rd_amcache). */
 typedef struct FgIndexInfo
 {
@@ -220,6 +223,9 @@ extern int	fg_random_level(int m);
 extern uint64 fg_tid_key(ItemPointer tid);
 extern int	fg_cmp_tid(const void *a, const void *b);
 extern double fg_distance_from_lb(int metric, float lb);
+extern FgElement fg_page_element(Page page, OffsetNumber off);
+extern FgElement fg_element_at(Page page, ItemPointer tid);
+extern bool fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap);
 extern bytea *fgoptions(Datum reloptions, bool validate);
 extern void fg_get_options(Relation index, int *m, int *efc);
 
@@ -237,7 +243,9 @@ extern bool fginsert(Relation index, Datum *values, bool *isnull, ItemPointer he
 					 IndexInfo *indexInfo);
 extern void fg_insert_vector(Relation index, const FgVector *v, ItemPointer heaptid);
 
-/* A candidate found by a graph search (insert, vacuum). */
+/* fggraph.c: the graph operations inserts and VACUUM share */
+
+/* A candidate found by a graph search. */
 typedef struct FgNeighbour
 {
 	ItemPointerData tid;
@@ -246,14 +254,12 @@ typedef struct FgNeighbour
 	uint8		code[FG_DIM];
 } FgNeighbour;
 
+extern int	fg_count_links(const FgElementData *e, int m, int level);
 extern int	fg_search_level(Relation index, FgIndexInfo *info, const of_sq8_query *qq,
 							FgNeighbour *entries, int nentries, int level, int ef,
 							FgNeighbour **out);
 extern int	fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, int n,
 					  int keep, bool fill, int *chosen);
-extern FgElement fg_page_element(Page page, OffsetNumber off);
-extern FgElement fg_element_at(Page page, ItemPointer tid);
-extern bool fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap);
 extern int	fg_find_nearest(Relation index, const float *v, int ef, FgNeighbour **out);
 extern void fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level);
 extern bool fg_set_links(Relation index, ItemPointer tid, int level,

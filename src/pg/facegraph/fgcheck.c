@@ -38,11 +38,11 @@ typedef struct CheckState
 } CheckState;
 
 static void
-report(CheckState *cs, const char *problem, ItemPointer tid, const char *fmt,...)
+report(CheckState *cs, const char *problem, const ItemPointerData *tid, const char *fmt,...)
 	pg_attribute_printf(4, 5);
 
 static void
-report(CheckState *cs, const char *problem, ItemPointer tid, const char *fmt,...)
+report(CheckState *cs, const char *problem, const ItemPointerData *tid, const char *fmt,...)
 {
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
@@ -114,31 +114,22 @@ release_map(void *arg)
 	of_idmap_free((of_idmap *) arg);
 }
 
-PG_FUNCTION_INFO_V1(face_index_check);
-Datum
-face_index_check(PG_FUNCTION_ARGS)
+/* Every element of the index, with a copy of its links, and where each is. */
+typedef struct CheckGraph
 {
-	Oid			indexoid = PG_GETARG_OID(0);
-	CheckState	cs;
-	Relation	index,
-				heap;
-	FgMetaPageData meta;
-	BlockNumber nblocks;
-	CheckElem  *elems;
-	int			nelems = 0,
-				capelems = 1024;
-	ItemPointerData *links;
-	uint32		nlinks = 0,
-				caplinks = 1024 * 32;
-	of_idmap   *map = palloc0(sizeof(of_idmap));
-	MemoryContextCallback *mapcb = palloc0(sizeof(MemoryContextCallback));
 	int			m;
-	uint32		entry_ix = UINT32_MAX;
+	CheckElem  *elems;
+	int			nelems;
+	ItemPointerData *links;
+	of_idmap	map;			/* element TID -> index in elems */
+	MemoryContextCallback cb;
+} CheckGraph;
 
-	InitMaterializedSRF(fcinfo, 0);
-	cs.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	cs.rows = 0;
-	cs.suppressed = 0;
+/* The index OID names a facegraph index: open it and its table. */
+static Relation
+open_index(Oid indexoid, Relation *heap)
+{
+	Relation	index;
 
 	if (get_rel_relkind(indexoid) == '\0')
 		ereport(ERROR,
@@ -150,41 +141,99 @@ face_index_check(PG_FUNCTION_ARGS)
 				 errmsg("\"%s\" is not an index", get_rel_name(indexoid)),
 				 errhint("face_index_check takes a facegraph index, not its table.")));
 	/* Table before index, as everywhere else, to avoid lock-order deadlocks. */
-	heap = table_open(IndexGetRelation(indexoid, false), AccessShareLock);
+	*heap = table_open(IndexGetRelation(indexoid, false), AccessShareLock);
 	index = index_open(indexoid, AccessShareLock);
 	if (index->rd_indam->ambuild != fgbuild)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a facegraph index", RelationGetRelationName(index))));
+	return index;
+}
 
-	nblocks = RelationGetNumberOfBlocks(index);
-	if (nblocks == 0)
-	{
-		report(&cs, "meta page missing", NULL, "the index has no pages");
-		goto done;
-	}
-	{
-		Buffer		buf = ReadBuffer(index, FG_METAPAGE_BLKNO);
+/* The meta page, if it is one a check can go on from. */
+static bool
+read_meta(CheckState *cs, Relation index, FgMetaPageData *meta)
+{
+	Buffer		buf;
 
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		memcpy(&meta, FgPageGetMeta(BufferGetPage(buf)), sizeof(meta));
-		UnlockReleaseBuffer(buf);
-	}
-	if (meta.magic != FG_MAGIC || meta.version != FG_VERSION)
+	if (RelationGetNumberOfBlocks(index) == 0)
 	{
-		report(&cs, "bad meta page", NULL, "magic %08x version %u", meta.magic, meta.version);
-		goto done;
+		report(cs, "meta page missing", NULL, "the index has no pages");
+		return false;
 	}
-	m = meta.m;
-	if (m < FG_MIN_M || m > FG_MAX_M)
+	buf = ReadBuffer(index, FG_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	memcpy(meta, FgPageGetMeta(BufferGetPage(buf)), sizeof(*meta));
+	UnlockReleaseBuffer(buf);
+	if (meta->magic != FG_MAGIC || meta->version != FG_VERSION)
 	{
-		report(&cs, "bad meta page", NULL, "m = %d", m);
-		goto done;
+		report(cs, "bad meta page", NULL, "magic %08x version %u", meta->magic, meta->version);
+		return false;
 	}
+	if (meta->m < FG_MIN_M || meta->m > FG_MAX_M)
+	{
+		report(cs, "bad meta page", NULL, "m = %d", meta->m);
+		return false;
+	}
+	return true;
+}
 
-	/* Collect every element. */
-	elems = palloc(sizeof(CheckElem) * capelems);
-	links = palloc(sizeof(ItemPointerData) * caplinks);
+/* Copy every well-formed element of one page into g. */
+static void
+collect_page(CheckState *cs, CheckGraph *g, Page page, BlockNumber blk, int *capelems,
+			 uint32 *nlinks, uint32 *caplinks)
+{
+	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+	{
+		ItemId		iid = PageGetItemId(page, off);
+		FgElement	e;
+		int			slots;
+		CheckElem  *c;
+
+		if (!ItemIdIsNormal(iid))
+			continue;
+		e = (FgElement) PageGetItem(page, iid);
+		if (e->level > FG_MAX_LEVEL || ItemIdGetLength(iid) != fg_element_size(g->m, e->level))
+		{
+			ItemPointerData t;
+
+			ItemPointerSet(&t, blk, off);
+			report(cs, "bad element", &t, "level %d, length %u", e->level, ItemIdGetLength(iid));
+			continue;
+		}
+		slots = 2 * g->m + e->level * g->m;
+		if (g->nelems == *capelems)
+		{
+			*capelems *= 2;
+			g->elems = repalloc_huge(g->elems, sizeof(CheckElem) * *capelems);
+		}
+		while (*nlinks + slots > *caplinks)
+		{
+			*caplinks *= 2;
+			g->links = repalloc_huge(g->links, sizeof(ItemPointerData) * *caplinks);
+		}
+		c = &g->elems[g->nelems++];
+		ItemPointerSet(&c->tid, blk, off);
+		c->heaptid = e->heaptid;
+		c->level = e->level;
+		c->flags = e->flags;
+		c->links = *nlinks;
+		memcpy(&g->links[*nlinks], e->links, sizeof(ItemPointerData) * slots);
+		*nlinks += slots;
+	}
+}
+
+/* Read every element page (the check's only pass over the index). */
+static void
+collect(CheckState *cs, Relation index, CheckGraph *g)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	int			capelems = 1024;
+	uint32		nlinks = 0,
+				caplinks = 1024 * 32;
+
+	g->elems = palloc(sizeof(CheckElem) * capelems);
+	g->links = palloc(sizeof(ItemPointerData) * caplinks);
 	for (BlockNumber blk = FG_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
 	{
 		Buffer		buf = ReadBuffer(index, blk);
@@ -193,214 +242,206 @@ face_index_check(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
-		if (PageIsNew(page))
+		if (!PageIsNew(page))
 		{
-			UnlockReleaseBuffer(buf);
-			continue;
-		}
-		if (FgPageGetOpaque(page)->page_id != FG_PAGE_ID ||
-			!(FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS))
-		{
-			UnlockReleaseBuffer(buf);
-			report(&cs, "bad page", NULL, "block %u is not an element page", blk);
-			continue;
-		}
-		for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
-		{
-			ItemId		iid = PageGetItemId(page, off);
-			FgElement	e;
-			int			slots;
-			CheckElem  *c;
-
-			if (!ItemIdIsNormal(iid))
-				continue;
-			e = (FgElement) PageGetItem(page, iid);
-			if (e->level > FG_MAX_LEVEL ||
-				ItemIdGetLength(iid) != fg_element_size(m, e->level))
-			{
-				ItemPointerData t;
-
-				ItemPointerSet(&t, blk, off);
-				report(&cs, "bad element", &t, "level %d, length %u", e->level, ItemIdGetLength(iid));
-				continue;
-			}
-			slots = 2 * m + e->level * m;
-			if (nelems == capelems)
-			{
-				capelems *= 2;
-				elems = repalloc_huge(elems, sizeof(CheckElem) * capelems);
-			}
-			while (nlinks + slots > caplinks)
-			{
-				caplinks *= 2;
-				links = repalloc_huge(links, sizeof(ItemPointerData) * caplinks);
-			}
-			c = &elems[nelems++];
-			ItemPointerSet(&c->tid, blk, off);
-			c->heaptid = e->heaptid;
-			c->level = e->level;
-			c->flags = e->flags;
-			c->links = nlinks;
-			memcpy(&links[nlinks], e->links, sizeof(ItemPointerData) * slots);
-			nlinks += slots;
+			if (FgPageGetOpaque(page)->page_id != FG_PAGE_ID ||
+				!(FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS))
+				report(cs, "bad page", NULL, "block %u is not an element page", blk);
+			else
+				collect_page(cs, g, page, blk, &capelems, &nlinks, &caplinks);
 		}
 		UnlockReleaseBuffer(buf);
 	}
 
-	if (of_idmap_init(map, (size_t) nelems + 1) != OF_OK)
+	if (of_idmap_init(&g->map, (size_t) g->nelems + 1) != OF_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	mapcb->func = release_map;
-	mapcb->arg = map;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, mapcb);
+	g->cb.func = release_map;
+	g->cb.arg = &g->map;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &g->cb);
+	for (int i = 0; i < g->nelems; i++)
 	{
 		int			found;
 		uint32	   *slot;
-		int			maxlevel = -1;
-		uint8	   *reached;
-		uint32	   *queue;
-		uint32		head = 0,
-					tail = 0;
-		int			unreachable = 0;
-		SnapshotData snap;
-		BlockNumber heap_blocks;
 
-		for (int i = 0; i < nelems; i++)
-			if (of_idmap_put(map, fg_tid_key(&elems[i].tid), (uint32) i, &found, &slot) != OF_OK)
-				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		if (of_idmap_put(&g->map, fg_tid_key(&g->elems[i].tid), (uint32) i, &found, &slot) != OF_OK)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	}
+}
 
-		/* Links. */
-		for (int i = 0; i < nelems; i++)
+/* Every neighbour list of every live element; returns the highest live level. */
+static int
+check_links(CheckState *cs, const CheckGraph *g)
+{
+	int			maxlevel = -1;
+
+	for (int i = 0; i < g->nelems; i++)
+	{
+		const CheckElem *c = &g->elems[i];
+		bool		live = !(c->flags & FG_ELEM_DELETED);
+
+		if (live && c->level > maxlevel)
+			maxlevel = c->level;
+		if (!live && ItemPointerIsValid(&c->heaptid))
+			report(cs, "deleted element keeps heap tid", &c->tid, "heap tid (%u,%u)",
+				   ItemPointerGetBlockNumber(&c->heaptid), ItemPointerGetOffsetNumber(&c->heaptid));
+		if (!live)
+			continue;
+		for (int l = 0; l <= c->level; l++)
 		{
-			CheckElem  *c = &elems[i];
-			bool		live = !(c->flags & FG_ELEM_DELETED);
-
-			if (live && c->level > maxlevel)
-				maxlevel = c->level;
-			if (!live && ItemPointerIsValid(&c->heaptid))
-				report(&cs, "deleted element keeps heap tid", &c->tid, "heap tid (%u,%u)",
-					   ItemPointerGetBlockNumber(&c->heaptid), ItemPointerGetOffsetNumber(&c->heaptid));
-			if (!live)
-				continue;
-			for (int l = 0; l <= c->level; l++)
-			{
-				ItemPointerData *lst = &links[c->links + fg_level_offset(m, l)];
-				int			slots = fg_level_slots(m, l);
-				bool		ended = false;
-
-				for (int j = 0; j < slots; j++)
-				{
-					uint32		t;
-
-					if (!ItemPointerIsValid(&lst[j]))
-					{
-						ended = true;
-						continue;
-					}
-					if (ended)
-						report(&cs, "gap in neighbour list", &c->tid, "level %d slot %d follows an empty slot", l, j);
-					if (ItemPointerEquals(&lst[j], &c->tid))
-					{
-						report(&cs, "self link", &c->tid, "level %d", l);
-						continue;
-					}
-					for (int k = 0; k < j; k++)
-						if (ItemPointerEquals(&lst[k], &lst[j]))
-							report(&cs, "duplicate link", &c->tid, "level %d slot %d repeats slot %d", l, j, k);
-					t = of_idmap_get(map, fg_tid_key(&lst[j]));
-					if (t == UINT32_MAX)
-						report(&cs, "link to nowhere", &c->tid, "level %d points to (%u,%u)", l,
-							   ItemPointerGetBlockNumberNoCheck(&lst[j]), ItemPointerGetOffsetNumberNoCheck(&lst[j]));
-					else if (elems[t].flags & FG_ELEM_DELETED)
-						report(&cs, "link to deleted element", &c->tid, "level %d points to (%u,%u)", l,
-							   ItemPointerGetBlockNumber(&lst[j]), ItemPointerGetOffsetNumber(&lst[j]));
-					else if (elems[t].level < l)
-						report(&cs, "layer inconsistency", &c->tid, "level %d points to (%u,%u) of level %d", l,
-							   ItemPointerGetBlockNumber(&lst[j]), ItemPointerGetOffsetNumber(&lst[j]), elems[t].level);
-				}
-			}
-		}
-
-		/* Entry point. */
-		if (ItemPointerIsValid(&meta.entry))
-		{
-			entry_ix = of_idmap_get(map, fg_tid_key(&meta.entry));
-			if (entry_ix == UINT32_MAX)
-				report(&cs, "bad entry point", NULL, "entry (%u,%u) is not an element",
-					   ItemPointerGetBlockNumber(&meta.entry), ItemPointerGetOffsetNumber(&meta.entry));
-			else if (elems[entry_ix].flags & FG_ELEM_DELETED)
-				report(&cs, "bad entry point", &meta.entry, "entry element is deleted");
-			else if (elems[entry_ix].level != meta.top_level)
-				report(&cs, "layer inconsistency", &meta.entry, "entry level %d, meta top level %d",
-					   elems[entry_ix].level, meta.top_level);
-		}
-		else if (maxlevel >= 0)
-			report(&cs, "bad entry point", NULL, "no entry point but live elements exist");
-		if (maxlevel > meta.top_level)
-			report(&cs, "layer inconsistency", NULL, "an element has level %d above the top level %d",
-				   maxlevel, meta.top_level);
-
-		/* Reachability over all levels (deleted elements still forward). */
-		reached = palloc0(nelems + 1);
-		queue = palloc(sizeof(uint32) * (nelems + 1));
-		if (entry_ix != UINT32_MAX)
-		{
-			reached[entry_ix] = 1;
-			queue[tail++] = entry_ix;
-		}
-		while (head < tail)
-		{
-			CheckElem  *c = &elems[queue[head++]];
-			int			slots = 2 * m + c->level * m;
+			ItemPointerData *lst = &g->links[c->links + fg_level_offset(g->m, l)];
+			int			slots = fg_level_slots(g->m, l);
+			bool		ended = false;
 
 			for (int j = 0; j < slots; j++)
 			{
-				ItemPointerData *t = &links[c->links + j];
-				uint32		ix;
+				uint32		t;
 
-				if (!ItemPointerIsValid(t))
-					continue;
-				ix = of_idmap_get(map, fg_tid_key(t));
-				if (ix != UINT32_MAX && !reached[ix])
+				if (!ItemPointerIsValid(&lst[j]))
 				{
-					reached[ix] = 1;
-					queue[tail++] = ix;
+					ended = true;
+					continue;
 				}
+				if (ended)
+					report(cs, "gap in neighbour list", &c->tid, "level %d slot %d follows an empty slot", l, j);
+				if (ItemPointerEquals(&lst[j], (ItemPointer) &c->tid))
+				{
+					report(cs, "self link", &c->tid, "level %d", l);
+					continue;
+				}
+				for (int k = 0; k < j; k++)
+					if (ItemPointerEquals(&lst[k], &lst[j]))
+						report(cs, "duplicate link", &c->tid, "level %d slot %d repeats slot %d", l, j, k);
+				t = of_idmap_get(&g->map, fg_tid_key(&lst[j]));
+				if (t == UINT32_MAX)
+					report(cs, "link to nowhere", &c->tid, "level %d points to (%u,%u)", l,
+						   ItemPointerGetBlockNumberNoCheck(&lst[j]), ItemPointerGetOffsetNumberNoCheck(&lst[j]));
+				else if (g->elems[t].flags & FG_ELEM_DELETED)
+					report(cs, "link to deleted element", &c->tid, "level %d points to (%u,%u)", l,
+						   ItemPointerGetBlockNumber(&lst[j]), ItemPointerGetOffsetNumber(&lst[j]));
+				else if (g->elems[t].level < l)
+					report(cs, "layer inconsistency", &c->tid, "level %d points to (%u,%u) of level %d", l,
+						   ItemPointerGetBlockNumber(&lst[j]), ItemPointerGetOffsetNumber(&lst[j]), g->elems[t].level);
 			}
-		}
-		for (int i = 0; i < nelems; i++)
-			if (!reached[i] && !(elems[i].flags & FG_ELEM_DELETED))
-			{
-				unreachable++;
-				report(&cs, "unreachable element", &elems[i].tid, "no path from the entry point");
-			}
-
-		/* Heap TIDs: a row no snapshot can see any more may be gone. */
-		InitNonVacuumableSnapshot(snap, GlobalVisTestFor(heap));
-		heap_blocks = RelationGetNumberOfBlocks(heap);
-		for (int i = 0; i < nelems; i++)
-		{
-			bool		all_dead = false;
-			ItemPointerData ht;
-
-			if (elems[i].flags & FG_ELEM_DELETED)
-				continue;
-			CHECK_FOR_INTERRUPTS();
-			ht = elems[i].heaptid;
-			if (!ItemPointerIsValid(&ht))
-			{
-				report(&cs, "missing heap tid", &elems[i].tid, "live element without a heap tid");
-				continue;
-			}
-			if (!table_index_fetch_tuple_check(heap, &ht, &snap, &all_dead) &&
-				heap_tid_freed(heap, heap_blocks, &ht))
-				report(&cs, "dead heap tuple", &elems[i].tid, "heap tid (%u,%u) was freed by VACUUM",
-					   ItemPointerGetBlockNumber(&elems[i].heaptid),
-					   ItemPointerGetOffsetNumber(&elems[i].heaptid));
 		}
 	}
-	release_map(map);
+	return maxlevel;
+}
 
-done:
+/* The entry point names a live element on the top level; returns its index. */
+static uint32
+check_entry(CheckState *cs, const CheckGraph *g, FgMetaPageData *meta, int maxlevel)
+{
+	uint32		entry_ix = UINT32_MAX;
+
+	if (ItemPointerIsValid(&meta->entry))
+	{
+		entry_ix = of_idmap_get(&g->map, fg_tid_key(&meta->entry));
+		if (entry_ix == UINT32_MAX)
+			report(cs, "bad entry point", NULL, "entry (%u,%u) is not an element",
+				   ItemPointerGetBlockNumber(&meta->entry), ItemPointerGetOffsetNumber(&meta->entry));
+		else if (g->elems[entry_ix].flags & FG_ELEM_DELETED)
+			report(cs, "bad entry point", &meta->entry, "entry element is deleted");
+		else if (g->elems[entry_ix].level != meta->top_level)
+			report(cs, "layer inconsistency", &meta->entry, "entry level %d, meta top level %d",
+				   g->elems[entry_ix].level, meta->top_level);
+	}
+	else if (maxlevel >= 0)
+		report(cs, "bad entry point", NULL, "no entry point but live elements exist");
+	if (maxlevel > meta->top_level)
+		report(cs, "layer inconsistency", NULL, "an element has level %d above the top level %d",
+			   maxlevel, meta->top_level);
+	return entry_ix;
+}
+
+/* Every live element has a path from the entry point (deleted ones still forward). */
+static void
+check_reachable(CheckState *cs, const CheckGraph *g, uint32 entry_ix)
+{
+	uint8	   *reached = palloc0(g->nelems + 1);
+	uint32	   *queue = palloc(sizeof(uint32) * (g->nelems + 1));
+	uint32		head = 0,
+				tail = 0;
+
+	if (entry_ix != UINT32_MAX)
+	{
+		reached[entry_ix] = 1;
+		queue[tail++] = entry_ix;
+	}
+	while (head < tail)
+	{
+		const CheckElem *c = &g->elems[queue[head++]];
+		int			slots = 2 * g->m + c->level * g->m;
+
+		for (int j = 0; j < slots; j++)
+		{
+			ItemPointerData *t = &g->links[c->links + j];
+			uint32		ix;
+
+			if (!ItemPointerIsValid(t))
+				continue;
+			ix = of_idmap_get(&g->map, fg_tid_key(t));
+			if (ix != UINT32_MAX && !reached[ix])
+			{
+				reached[ix] = 1;
+				queue[tail++] = ix;
+			}
+		}
+	}
+	for (int i = 0; i < g->nelems; i++)
+		if (!reached[i] && !(g->elems[i].flags & FG_ELEM_DELETED))
+			report(cs, "unreachable element", &g->elems[i].tid, "no path from the entry point");
+}
+
+/* Heap TIDs: a row no snapshot can see any more, whose slot VACUUM freed. */
+static void
+check_heap_tids(CheckState *cs, const CheckGraph *g, Relation heap)
+{
+	SnapshotData snap;
+	BlockNumber heap_blocks = RelationGetNumberOfBlocks(heap);
+
+	InitNonVacuumableSnapshot(snap, GlobalVisTestFor(heap));
+	for (int i = 0; i < g->nelems; i++)
+	{
+		bool		all_dead = false;
+		ItemPointerData ht;
+
+		if (g->elems[i].flags & FG_ELEM_DELETED)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		ht = g->elems[i].heaptid;
+		if (!ItemPointerIsValid(&ht))
+		{
+			report(cs, "missing heap tid", &g->elems[i].tid, "live element without a heap tid");
+			continue;
+		}
+		if (!table_index_fetch_tuple_check(heap, &ht, &snap, &all_dead) &&
+			heap_tid_freed(heap, heap_blocks, &ht))
+			report(cs, "dead heap tuple", &g->elems[i].tid, "heap tid (%u,%u) was freed by VACUUM",
+				   ItemPointerGetBlockNumber(&ht), ItemPointerGetOffsetNumber(&ht));
+	}
+}
+
+PG_FUNCTION_INFO_V1(face_index_check);
+Datum
+face_index_check(PG_FUNCTION_ARGS)
+{
+	CheckState	cs = {0};
+	Relation	index,
+				heap;
+	FgMetaPageData meta;
+
+	InitMaterializedSRF(fcinfo, 0);
+	cs.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	index = open_index(PG_GETARG_OID(0), &heap);
+	if (read_meta(&cs, index, &meta))
+	{
+		CheckGraph *g = palloc0(sizeof(CheckGraph));
+
+		g->m = meta.m;
+		collect(&cs, index, g);
+		check_reachable(&cs, g, check_entry(&cs, g, &meta, check_links(&cs, g)));
+		check_heap_tids(&cs, g, heap);
+	}
 	if (cs.suppressed > 0)
 	{
 		cs.rows = 0;

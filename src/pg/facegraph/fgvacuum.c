@@ -39,8 +39,6 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
-#define FG_ELEMENT_MAX (fg_element_size(FG_MAX_M, FG_MAX_LEVEL))
-
 /* reconnect passes (each one repairs what the previous one cut off) */
 #define FG_RECONNECT_PASSES 8
 
@@ -104,7 +102,7 @@ collect(FgVacState *vs, IndexBulkDeleteCallback callback, void *cbstate,
 		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
-		if (PageIsNew(page) || !(FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS))
+		if (!fg_is_element_page(page, blk))
 		{
 			UnlockReleaseBuffer(buf);
 			continue;
@@ -240,7 +238,7 @@ repair(FgVacState *vs, BufferAccessStrategy bas)
 		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
-		maxoff = (PageIsNew(page) || !(FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS)) ? 0 :
+		maxoff = !fg_is_element_page(page, blk) ? 0 :
 			PageGetMaxOffsetNumber(page);
 		UnlockReleaseBuffer(buf);
 
@@ -500,7 +498,7 @@ reconnect_pass(FgVacState *vs, ItemPointer entry, BufferAccessStrategy bas)
 		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
-		maxoff = (PageIsNew(page) || !(FgPageGetOpaque(page)->flags & FG_PAGE_ELEMENTS)) ? 0 :
+		maxoff = !fg_is_element_page(page, blk) ? 0 :
 			PageGetMaxOffsetNumber(page);
 		UnlockReleaseBuffer(buf);
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)

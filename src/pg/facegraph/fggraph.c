@@ -1,0 +1,315 @@
+/*
+ * facegraph: the graph operations inserts and VACUUM share: a beam search
+ * of one level, neighbour selection, rewriting a neighbour list, forcing a
+ * link in, and the nearest elements of a vector.
+ *
+ * Locking: a search holds at most one buffer lock at a time; an element's
+ * neighbour list is rewritten under an exclusive lock only if it still
+ * equals the list the new one was computed from (else it is recomputed), so
+ * concurrent inserts never lose each other's links and never deadlock.
+ */
+#include "facegraph/fg.h"
+
+#include <float.h>
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "distance.h"
+#include "graph/select.h"
+
+int
+fg_count_links(const FgElementData *e, int m, int level)
+{
+	const ItemPointerData *l = e->links + fg_level_offset(m, level);
+	int			n = 0;
+
+	while (n < fg_level_slots(m, level) && ItemPointerIsValid(&l[n]))
+		n++;
+	return n;
+}
+
+/*
+ * Beam search of width ef at one level from the given entries; returns the
+ * nearest live elements found (ascending, in *out, palloc'd).
+ */
+int
+fg_search_level(Relation index, FgIndexInfo *info, const of_sq8_query *qq,
+				FgNeighbour *entries, int nentries, int level, int ef,
+				FgNeighbour **out)
+{
+	FgScratch  *s = fg_scratch_create((size_t) ef * 8);
+	int			cap = 64 + nentries,
+				n = 0,
+				nres;
+	FgNeighbour *all = palloc(sizeof(FgNeighbour) * cap);
+	uint8	   *dead = palloc0(cap);
+	FgElement	e = palloc(FG_ELEMENT_MAX);
+	FgNeighbour *res;
+
+	for (int i = 0; i < nentries; i++)
+	{
+		if (fg_seen(&s->seen, fg_tid_key(&entries[i].tid), n))
+			continue;
+		all[n] = entries[i];
+		fg_heap_push(&s->cand, all[n].d2, n);
+		fg_heap_push(&s->res, all[n].d2, n);
+		n++;
+	}
+	while (s->res.n > (size_t) ef)
+		of_heap_pop(&s->res);
+
+	while (s->cand.n)
+	{
+		of_heap_item c = of_heap_pop(&s->cand);
+		ItemPointerData links[2 * FG_MAX_M];
+		int			nl;
+
+		if (s->res.n >= (size_t) ef && c.d > of_heap_top(&s->res)->d)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		if (!fg_read_element(index, &all[c.id].tid, e,
+							 FG_ELEMENT_FIXED + sizeof(ItemPointerData) * fg_level_offset(info->m, level + 1)) ||
+			e->level < level)
+			continue;
+		nl = fg_count_links(e, info->m, level);
+		memcpy(links, e->links + fg_level_offset(info->m, level), nl * sizeof(ItemPointerData));
+		for (int i = 0; i < nl; i++)
+		{
+			float		d2;
+
+			if (fg_seen(&s->seen, fg_tid_key(&links[i]), n))
+				continue;
+			if (!fg_read_element(index, &links[i], e, FG_ELEMENT_FIXED) || e->level < level)
+				continue;
+			d2 = of_sq8_l2_squared(qq, e->code);
+			if (s->res.n >= (size_t) ef && d2 >= of_heap_top(&s->res)->d)
+				continue;
+			if (n == cap)
+			{
+				cap *= 2;
+				all = repalloc(all, sizeof(FgNeighbour) * cap);
+				dead = repalloc(dead, cap);
+			}
+			all[n].tid = links[i];
+			all[n].d2 = d2;
+			all[n].level = e->level;
+			memcpy(all[n].code, e->code, FG_DIM);
+			dead[n] = (e->flags & FG_ELEM_DELETED) != 0;
+			fg_heap_push(&s->cand, d2, n);
+			/* Deleted elements still lead somewhere but are never results. */
+			if (!dead[n])
+			{
+				fg_heap_push(&s->res, d2, n);
+				if (s->res.n > (size_t) ef)
+					of_heap_pop(&s->res);
+			}
+			n++;
+		}
+	}
+	nres = (int) s->res.n;
+	res = palloc(sizeof(FgNeighbour) * (nres > 0 ? nres : 1));
+	for (int i = nres; i-- > 0;)
+		res[i] = all[of_heap_pop(&s->res).id];
+	fg_scratch_free(s);
+	pfree(all);
+	pfree(dead);
+	pfree(e);
+	*out = res;
+	return nres;
+}
+
+/*
+ * Heuristic neighbour selection for base among cands: writes the chosen
+ * indexes, returns how many (at most keep).  With fill, the nearest
+ * candidates the heuristic passed over top the list up to keep, as the
+ * build keeps lists full: VACUUM's repair uses it so a repaired element
+ * keeps as many ways out as it had.
+ */
+int
+fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, int n,
+		  int keep, bool fill, int *chosen)
+{
+	int			cnt = Max(n, 1);
+	float	   *vecs = palloc(sizeof(float) * FG_DIM * cnt);
+	float	   *d2 = palloc(sizeof(float) * cnt);
+	int		   *order = palloc(sizeof(int) * cnt);
+	const float **vp = palloc(sizeof(float *) * cnt);
+	float	   *dd = palloc(sizeof(float) * cnt);
+	size_t	   *sel = palloc(sizeof(size_t) * cnt);
+	bool	   *taken = palloc0(sizeof(bool) * cnt);
+	size_t		k;
+
+	/* Exact distances to the decoded vectors keep the heuristic consistent. */
+	for (int i = 0; i < n; i++)
+	{
+		of_sq8_decode(&info->quantizer, cands[i].code, vecs + i * FG_DIM);
+		d2[i] = of_l2_squared(base, vecs + i * FG_DIM, FG_DIM);
+		order[i] = i;
+	}
+	for (int i = 1; i < n; i++)
+	{
+		int			t = order[i],
+					j = i;
+
+		while (j > 0 && d2[order[j - 1]] > d2[t])
+		{
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = t;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		vp[i] = vecs + order[i] * FG_DIM;
+		dd[i] = d2[order[i]];
+	}
+	k = of_graph_select(vp, dd, (size_t) n, (size_t) keep, FG_DIM, sel);
+	for (size_t i = 0; i < k; i++)
+	{
+		chosen[i] = order[sel[i]];
+		taken[sel[i]] = true;
+	}
+	for (int i = 0; fill && i < n && k < (size_t) keep; i++)
+		if (!taken[i])
+			chosen[k++] = order[i];
+	pfree(vecs);
+	pfree(d2);
+	pfree(order);
+	pfree(vp);
+	pfree(dd);
+	pfree(sel);
+	pfree(taken);
+	return (int) k;
+}
+
+/*
+ * Replace the list at level of the element at tid with links, but only if it
+ * still equals expect (when expect is given).  False when it changed.
+ */
+bool
+fg_set_links(Relation index, ItemPointer tid, int level,
+			 const ItemPointerData *expect, int nexpect,
+			 const ItemPointerData *links, int nlinks)
+{
+	FgIndexInfo *info = fg_index_info(index);
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Page		page;
+	FgElement	e;
+	ItemPointerData *l;
+	int			slots = fg_level_slots(info->m, level);
+	GenericXLogState *state;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
+	if (e == NULL || e->level < level)
+	{
+		UnlockReleaseBuffer(buf);
+		return true;
+	}
+	l = e->links + fg_level_offset(info->m, level);
+	if (expect != NULL)
+	{
+		int			cur = fg_count_links(e, info->m, level);
+
+		if (cur != nexpect || memcmp(l, expect, sizeof(ItemPointerData) * cur) != 0)
+		{
+			UnlockReleaseBuffer(buf);
+			return false;
+		}
+	}
+	state = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
+	l = e->links + fg_level_offset(info->m, level);
+	for (int i = 0; i < slots; i++)
+	{
+		if (i < nlinks)
+			l[i] = links[i];
+		else
+			ItemPointerSetInvalid(&l[i]);
+	}
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
+	return true;
+}
+
+/*
+ * Make sure nb links to add at level: used when nothing else would lead to
+ * add.  The new link goes first and a full list drops its last link, so
+ * forced links made one after another into the same list (VACUUM's
+ * reconnect makes them) do not push each other out.
+ */
+void
+fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
+{
+	FgIndexInfo *info = fg_index_info(index);
+	int			slots = fg_level_slots(info->m, level);
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(nb));
+	Page		page;
+	FgElement	e;
+	ItemPointerData *l;
+	GenericXLogState *state;
+	int			n;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
+	if (e == NULL || e->level < level)
+	{
+		UnlockReleaseBuffer(buf);
+		return;
+	}
+	n = fg_count_links(e, info->m, level);
+	l = e->links + fg_level_offset(info->m, level);
+	for (int i = 0; i < n; i++)
+		if (ItemPointerEquals(&l[i], add))
+		{
+			UnlockReleaseBuffer(buf);
+			return;
+		}
+	state = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
+	l = e->links + fg_level_offset(info->m, level);
+	memmove(&l[1], &l[0], sizeof(ItemPointerData) * (n < slots ? n : slots - 1));
+	l[0] = *add;
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
+}
+
+int
+fg_find_nearest(Relation index, const float *v, int ef, FgNeighbour **out)
+{
+	FgIndexInfo *info = fg_index_info(index);
+	of_sq8_query *qq = palloc(sizeof(of_sq8_query));
+	ItemPointerData entry;
+	int			top;
+	FgElement	ee = palloc(FG_ELEMENT_MAX);
+	FgNeighbour *ep = palloc(sizeof(FgNeighbour));
+	int			nep = 1;
+
+	*out = NULL;
+	fg_read_meta(index, &entry, &top, NULL);
+	if (!ItemPointerIsValid(&entry) || !fg_read_element(index, &entry, ee, FG_ELEMENT_MAX))
+		return 0;
+	of_sq8_prepare(&info->quantizer, v, qq);
+	ep->tid = entry;
+	ep->d2 = of_sq8_l2_squared(qq, ee->code);
+	ep->level = ee->level;
+	memcpy(ep->code, ee->code, FG_DIM);
+	for (int l = top; l >= 0; l--)
+	{
+		FgNeighbour *found;
+		int			nf = fg_search_level(index, info, qq, ep, nep, l, l > 0 ? 1 : ef, &found);
+
+		if (nf == 0)
+			continue;
+		ep = found;
+		nep = nf;
+	}
+	*out = ep;
+	return nep;
+}
