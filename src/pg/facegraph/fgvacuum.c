@@ -74,6 +74,26 @@ is_gone(FgVacState *vs, ItemPointer tid)
 	return of_idmap_get(&vs->gone, fg_tid_key(tid)) != UINT32_MAX;
 }
 
+/*
+ * The number of line pointers of block blk when it is an element page, else
+ * 0: a pass over the index reads it again, one element at a time.
+ */
+static OffsetNumber
+element_slots(FgVacState *vs, BlockNumber blk, BufferAccessStrategy bas)
+{
+	Buffer		buf;
+	Page		page;
+	OffsetNumber maxoff;
+
+	vacuum_delay_point();
+	buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	maxoff = fg_is_element_page(page, blk) ? PageGetMaxOffsetNumber(page) : 0;
+	UnlockReleaseBuffer(buf);
+	return maxoff;
+}
+
 static void
 append_tid(ItemPointerData **arr, int *n, int *cap, ItemPointer tid)
 {
@@ -230,17 +250,7 @@ repair(FgVacState *vs, BufferAccessStrategy bas)
 
 	for (BlockNumber blk = FG_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
 	{
-		Buffer		buf;
-		Page		page;
-		OffsetNumber maxoff;
-
-		vacuum_delay_point();
-		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		page = BufferGetPage(buf);
-		maxoff = !fg_is_element_page(page, blk) ? 0 :
-			PageGetMaxOffsetNumber(page);
-		UnlockReleaseBuffer(buf);
+		OffsetNumber maxoff = element_slots(vs, blk, bas);
 
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 		{
@@ -490,17 +500,8 @@ reconnect_pass(FgVacState *vs, ItemPointer entry, BufferAccessStrategy bas)
 	flood(vs, entry);
 	for (BlockNumber blk = FG_METAPAGE_BLKNO + 1; blk < nblocks; blk++)
 	{
-		Buffer		buf;
-		Page		page;
-		OffsetNumber maxoff;
+		OffsetNumber maxoff = element_slots(vs, blk, bas);
 
-		vacuum_delay_point();
-		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blk, RBM_NORMAL, bas);
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		page = BufferGetPage(buf);
-		maxoff = !fg_is_element_page(page, blk) ? 0 :
-			PageGetMaxOffsetNumber(page);
-		UnlockReleaseBuffer(buf);
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 		{
 			ItemPointerData tid;
