@@ -28,7 +28,7 @@
 #include "pipeline.h"
 
 #define NDET 4
-#define NALIGN 2
+#define NALIGN 3				/* faceapi, similarity, similarity + mirror */
 #define NDET_LFW 2				/* LFW: face-api and the default (run time) */
 
 static const char *det_names[NDET] = {
@@ -473,8 +473,10 @@ run_lfw(const of_models *m, const char *root, int limit)
 				if (of_pipeline_landmarks(m, &img, &det, &face, &err) == OF_OK)
 					for (int a = 0; a < NALIGN; a++)
 					{
-						if (of_pipeline_align(&img, &face, (of_align_mode) a, input, &err) != OF_OK ||
-							of_pipeline_describe(m, &face, input, &err) != OF_OK)
+						of_align_mode mode = a == 0 ? OF_ALIGN_FACEAPI : OF_ALIGN_SIMILARITY;
+
+						if (of_pipeline_align(&img, &face, mode, input, &err) != OF_OK ||
+							of_pipeline_describe(m, &face, input, a == 2, &err) != OF_OK)
 						{
 							imgs[i].found[k] &= ~2;
 							break;
@@ -556,7 +558,8 @@ run_lfw(const of_models *m, const char *root, int limit)
 						dte[i] = pair_distance(imgs, &test[i], k, a, l2);
 					thr = best_threshold(dtr, train, ntrain, &tracc);
 					printf("%-40s %-10s %-4s %9.4f %8.2f%% %8.2f%%", det_names[k],
-						   a ? "similarity" : "faceapi", l2 ? "L2" : "raw", thr, 100 * tracc,
+						   a == 2 ? "sim+mirror" : a ? "similarity" : "faceapi", l2 ? "L2" : "raw",
+						   thr, 100 * tracc,
 						   100 * accuracy_at(dte, test, ntest, thr));
 					if (!l2)
 						printf(" %8.2f%%", 100 * accuracy_at(dte, test, ntest, 0.6));

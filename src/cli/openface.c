@@ -300,7 +300,7 @@ cmd_bench(const cli *c, of_models *m, int nfiles, char **files)
 					break;
 				st[ALIGN] += of_wall_ms() - t0;
 				t0 = of_wall_ms();
-				if (of_pipeline_describe(m, &face, input, &err) != OF_OK)
+				if (of_pipeline_describe(m, &face, input, c->opt.mirror, &err) != OF_OK)
 					break;
 				st[RECOGNISE] += of_wall_ms() - t0;
 				nfaces++;

@@ -289,14 +289,34 @@ of_pipeline_align(const of_image *img, of_face *face, of_align_mode mode, float 
 }
 
 of_status
-of_pipeline_describe(const of_models *m, of_face *face, const float *input, of_error *err)
+of_pipeline_describe(const of_models *m, of_face *face, const float *input, int mirror,
+					 of_error *err)
 {
+	const int	side = OF_RECOGNIZER_INPUT;
+	float	   *flipped;
+	float		second[OF_DESCRIPTOR_DIM];
+	of_status	st;
+
 	if (!face->descriptor_valid)
 	{
 		memset(face->descriptor, 0, sizeof(face->descriptor));
 		return OF_OK;
 	}
-	return of_recognizer_forward(m, input, face->descriptor, err);
+	st = of_recognizer_forward(m, input, face->descriptor, err);
+	if (st != OF_OK || !mirror)
+		return st;
+	flipped = malloc(sizeof(float) * 3 * side * side);
+	if (flipped == NULL)
+		return of_fail(err, OF_ENOMEM, "pipeline: out of memory for the mirrored chip");
+	for (int y = 0; y < side; y++)
+		for (int x = 0; x < side; x++)
+			memcpy(flipped + 3 * ((size_t) y * side + x),
+				   input + 3 * ((size_t) y * side + side - 1 - x), 3 * sizeof(float));
+	st = of_recognizer_forward(m, flipped, second, err);
+	free(flipped);
+	for (int k = 0; st == OF_OK && k < OF_DESCRIPTOR_DIM; k++)
+		face->descriptor[k] = 0.5f * (face->descriptor[k] + second[k]);
+	return st;
 }
 
 /* face-api drops boxes that leave nothing to crop */
@@ -321,7 +341,7 @@ analyse_face(const of_models *m, const of_image *img, const of_detection *det,
 	if (st == OF_OK)
 		st = of_pipeline_align(img, f, o->align, input, err);
 	if (st == OF_OK)
-		st = of_pipeline_describe(m, f, input, err);
+		st = of_pipeline_describe(m, f, input, o->mirror, err);
 	return st;
 }
 

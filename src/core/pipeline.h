@@ -54,6 +54,7 @@ typedef struct of_pipeline_options
 	int			input_size;		/* detector input, multiple of 32 (default 416) */
 	double		min_score;		/* keep detections with score > this (0.5) */
 	of_align_mode align;
+	int			mirror;			/* average with the mirrored chip's descriptor */
 	int			max_faces;		/* keep at most this many (by NMS order); 0 = all */
 	int			npasses;		/* extra detector passes merged by NMS */
 	of_detector_pass passes[OF_MAX_EXTRA_PASSES];
@@ -118,9 +119,13 @@ of_status	of_pipeline_landmarks(const of_models *m, const of_image *img,
 of_status	of_pipeline_align(const of_image *img, of_face *face, of_align_mode mode,
 							  float *input, of_error *err);
 
-/* Stage 4: descriptor from the aligned input (or zeros when not valid). */
+/*
+ * Stage 4: descriptor from the aligned input (or zeros when not valid).
+ * mirror: average it with the descriptor of the chip mirrored left-right
+ * (test-time augmentation, twice the recognizer's cost).
+ */
 of_status	of_pipeline_describe(const of_models *m, of_face *face, const float *input,
-								 of_error *err);
+								 int mirror, of_error *err);
 
 /*
  * The aligned face as an RGB8 size x size image (for display): in face-api

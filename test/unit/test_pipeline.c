@@ -234,6 +234,39 @@ check_sample(const of_models *m, int s)
 		   "sample%d: the prominent-only run gives face %d of %d, bit for bit", s, best + 1, n);
 		free(one);
 	}
+	/* the mirror view: deterministic, the same for a chip and its mirror image, close to one view */
+	if (s == 2)
+	{
+		const int	side = OF_RECOGNIZER_INPUT;
+		float	   *in = malloc(sizeof(float) * 3 * side * side);
+		float	   *fl = malloc(sizeof(float) * 3 * side * side);
+		of_face		f = faces[of_most_prominent_face(faces, n)];
+		float		plain[OF_DESCRIPTOR_DIM],
+					both[OF_DESCRIPTOR_DIM];
+		double		d = 0;
+		int			same_again,
+					symmetric;
+
+		ok(in && fl && of_pipeline_align(&img, &f, OF_ALIGN_SIMILARITY, in, &err) == OF_OK &&
+		   of_pipeline_describe(m, &f, in, 0, &err) == OF_OK, "sample2: one view");
+		memcpy(plain, f.descriptor, sizeof(plain));
+		of_pipeline_describe(m, &f, in, 1, &err);
+		memcpy(both, f.descriptor, sizeof(both));
+		of_pipeline_describe(m, &f, in, 1, &err);
+		same_again = memcmp(both, f.descriptor, sizeof(both)) == 0;
+		for (int y = 0; y < side; y++)
+			for (int x = 0; x < side; x++)
+				memcpy(fl + 3 * (y * side + x), in + 3 * (y * side + side - 1 - x), 3 * sizeof(float));
+		of_pipeline_describe(m, &f, fl, 1, &err);
+		symmetric = memcmp(both, f.descriptor, sizeof(both)) == 0;
+		for (int k = 0; k < OF_DESCRIPTOR_DIM; k++)
+			d += (double) (both[k] - plain[k]) * (both[k] - plain[k]);
+		ok(same_again, "sample2: the mirror view is deterministic");
+		ok(symmetric, "sample2: a chip and its mirror image get the same two-view descriptor");
+		ok(sqrt(d) > 1e-3 && sqrt(d) < 0.2, "sample2: two views move the descriptor a little (%.4f)", sqrt(d));
+		free(in);
+		free(fl);
+	}
 	free(faces);
 
 	/*
