@@ -340,7 +340,7 @@ analyse_face(const of_models *m, const of_image *img, const of_detection *det,
 	st = of_pipeline_landmarks(m, img, det, f, err);
 	if (st == OF_OK)
 		st = of_pipeline_align(img, f, o->align, input, err);
-	if (st == OF_OK)
+	if (st == OF_OK && !o->no_descriptors)
 		st = of_pipeline_describe(m, f, input, o->mirror, err);
 	return st;
 }

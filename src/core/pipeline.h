@@ -55,6 +55,7 @@ typedef struct of_pipeline_options
 	double		min_score;		/* keep detections with score > this (0.5) */
 	of_align_mode align;
 	int			mirror;			/* average with the mirrored chip's descriptor */
+	int			no_descriptors; /* stop after landmarks and chip (descriptors stay 0) */
 	int			max_faces;		/* keep at most this many (by NMS order); 0 = all */
 	int			npasses;		/* extra detector passes merged by NMS */
 	of_detector_pass passes[OF_MAX_EXTRA_PASSES];

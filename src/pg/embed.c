@@ -56,9 +56,12 @@ image_hint(of_status code)
 	}
 }
 
-/* Decode the photo and run the pipeline on it: on every face, or only the most prominent. */
+/*
+ * Decode the photo and run the pipeline on it: on every face, or only the
+ * most prominent; with descriptors or only up to landmarks and chip.
+ */
 static photo_faces *
-photo_faces_compute(bytea *photo, bool all)
+photo_faces_compute(bytea *photo, bool all, bool describe)
 {
 	photo_faces *p = palloc0(sizeof(photo_faces));
 	const of_models *m = openface_models();
@@ -74,6 +77,7 @@ photo_faces_compute(bytea *photo, bool all)
 	if (of_image_decode(VARDATA_ANY(photo), VARSIZE_ANY_EXHDR(photo), &dopts, &p->img, &err) != OF_OK)
 		openface_report(&err, "could not decode image", image_hint(err.code));
 	openface_pipeline_options(&popts);
+	popts.no_descriptors = !describe;
 	if ((all ? of_pipeline_run(m, &p->img, &popts, &p->faces, &p->n, &err)
 		 : of_pipeline_run_prominent(m, &p->img, &popts, &p->faces, &err)) != OF_OK)
 		openface_report(&err, "face pipeline failed", NULL);
@@ -113,7 +117,7 @@ face_landmarks(const of_face *f)
 FaceEmbedding *
 openface_embed_photo(bytea *photo)
 {
-	photo_faces *p = photo_faces_compute(photo, false);
+	photo_faces *p = photo_faces_compute(photo, false, true);
 	FaceEmbedding *e = NULL;
 
 	if (p->n == 1 && p->faces[0].descriptor_valid)
@@ -163,7 +167,7 @@ faces_srf(FunctionCallInfo fcinfo, bool with_embedding)
 	photo_faces *p;
 
 	InitMaterializedSRF(fcinfo, 0);
-	p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true);
+	p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true, with_embedding);
 	for (int i = 0; i < p->n; i++)
 	{
 		Datum		values[FACE_ROW_COLUMNS];
@@ -179,7 +183,7 @@ faces_srf(FunctionCallInfo fcinfo, bool with_embedding)
 int
 openface_face_rows(bytea *photo, Datum **values, bool **nulls)
 {
-	photo_faces *p = photo_faces_compute(photo, true);
+	photo_faces *p = photo_faces_compute(photo, true, true);
 	int			n = p->n;
 
 	*values = palloc(sizeof(Datum) * FACE_ROW_COLUMNS * (n ? n : 1));
@@ -211,7 +215,7 @@ Datum
 face_chip(PG_FUNCTION_ARGS)
 {
 	int			which = PG_GETARG_INT32(1);
-	photo_faces *p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true);
+	photo_faces *p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true, false);
 	of_image	chip = {0};
 	unsigned char *png = NULL;
 	size_t		len = 0;

@@ -234,6 +234,27 @@ check_sample(const of_models *m, int s)
 		   "sample%d: the prominent-only run gives face %d of %d, bit for bit", s, best + 1, n);
 		free(one);
 	}
+	/* without descriptors: the same faces, landmarks and chips, no recognizer run */
+	{
+		of_pipeline_options lo = o;
+		of_face    *lf = NULL;
+		int			ln = 0,
+					same = 1;
+
+		lo.no_descriptors = 1;
+		ok(of_pipeline_run(m, &img, &lo, &lf, &ln, &err) == OF_OK && ln == n,
+		   "sample%d: the run without descriptors finds the same %d faces", s, n);
+		for (int i = 0; i < ln && i < n; i++)
+		{
+			float		zero[OF_DESCRIPTOR_DIM] = {0};
+
+			same &= memcmp(lf[i].landmarks, faces[i].landmarks, sizeof(lf[i].landmarks)) == 0 &&
+				memcmp(&lf[i].align, &faces[i].align, sizeof(lf[i].align)) == 0 &&
+				memcmp(lf[i].descriptor, zero, sizeof(zero)) == 0;
+		}
+		ok(same, "sample%d: same landmarks and chip transforms, descriptors left zero", s);
+		free(lf);
+	}
 	/* the mirror view: deterministic, the same for a chip and its mirror image, close to one view */
 	if (s == 2)
 	{
