@@ -7,6 +7,7 @@
  */
 #include "nets/layers.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -745,55 +746,88 @@ of_relu(const float *a, size_t n, float *out)
 	} while (0)
 
 #if defined(__x86_64__) && defined(__GNUC__)
-/* 8 of the stem's 16 output channels at one position, filters read from L1. */
-#define STEM8(acc, p, rs, filt, h) \
-	do { \
-		acc = (v8) {0}; \
-		for (int t_ = 0; t_ < 27; t_++) \
-		{ \
-			v8			f_; \
-			\
-			memcpy(&f_, (filt) + t_ * 16 + (h), sizeof(v8)); \
-			acc += (p)[(t_ / 9) * (rs) + (t_ / 3 % 3) * 3 + t_ % 3] * f_; \
-		} \
-	} while (0)
-
-/* of_stem3x3x16_leaky_pool for AVX2 without AVX-512 (see gemm_small_avx2). */
+/*
+ * One output row of the stem convolution (3x3, 3 -> 16 channels, VALID) for
+ * AVX2: each output pixel's 27 inputs are three runs of 9 floats, so the
+ * row is a product of (pixels x 27) by (27 x 16) in 6 x 16 tiles.
+ */
 __attribute__((target("arch=x86-64-v3"))) CONTRACT
 static void
+stem_row_avx2(const float *row, size_t rs, int w, const float *filt, float *out)
+{
+	FAST_MATH_BEGIN
+	for (int x0 = 0; x0 < w; x0 += AVX2_ROWS)
+	{
+		int			n = w - x0 < AVX2_ROWS ? w - x0 : AVX2_ROWS;
+		v8			acc[AVX2_ROWS][2] = {{{0}}};
+
+		for (int t = 0; t < 27; t++)
+		{
+			const float *src = row + (t / 9) * rs + t % 9 + (size_t) x0 * 3;
+			v8			f0,
+						f1;
+
+			memcpy(&f0, filt + t * 16, sizeof(v8));
+			memcpy(&f1, filt + t * 16 + 8, sizeof(v8));
+			for (int r = 0; r < AVX2_ROWS; r++)
+				if (r < n)
+				{
+					float		v = src[r * 3];
+
+					acc[r][0] += v * f0;
+					acc[r][1] += v * f1;
+				}
+		}
+		for (int r = 0; r < n; r++)
+			memcpy(out + (size_t) (x0 + r) * 16, acc[r], sizeof(acc[r]));
+	}
+}
+
+/*
+ * of_stem3x3x16_leaky_pool for AVX2 without AVX-512 (see gemm_small_avx2),
+ * two conv rows at a time; false when it could not get their memory.
+ */
+__attribute__((target("arch=x86-64-v3"))) CONTRACT
+static int
 stem_avx2(const float *in, int size, const float *filt, const float *bias, float *out)
 {
 	FAST_MATH_BEGIN
 	int			h0 = size - 2;
 	int			ph = (h0 + 1) / 2;
 	size_t		rs = (size_t) size * 3;
+	float	   *rows = malloc(sizeof(float) * 2 * 16 * (size_t) h0);
 
+	if (rows == NULL)
+		return 0;
 	for (int py = 0; py < ph; py++)
-		for (int px = 0; px < ph; px++)
-		{
-			const float *p = in + ((size_t) (2 * py) * size + 2 * px) * 3;
-			int			down = 2 * py + 1 < h0,
-						right = 2 * px + 1 < h0;
+	{
+		int			down = 2 * py + 1 < h0;
 
+		stem_row_avx2(in + (size_t) (2 * py) * rs, rs, h0, filt, rows);
+		if (down)
+			stem_row_avx2(in + (size_t) (2 * py + 1) * rs, rs, h0, filt, rows + 16 * (size_t) h0);
+		for (int px = 0; px < ph; px++)
 			for (int h = 0; h < 16; h += 8)
 			{
+				const float *c = rows + (size_t) (2 * px) * 16 + h;
+				int			right = 2 * px + 1 < h0;
 				v8			m,
 							a,
 							b;
 
-				STEM8(m, p, rs, filt, h);
+				memcpy(&m, c, sizeof(v8));
 				if (right)
 				{
-					STEM8(a, p + 3, rs, filt, h);
+					memcpy(&a, c + 16, sizeof(v8));
 					m = MAX8(m, a);
 				}
 				if (down)
 				{
-					STEM8(a, p + rs, rs, filt, h);
+					memcpy(&a, c + 16 * (size_t) h0, sizeof(v8));
 					m = MAX8(m, a);
 					if (right)
 					{
-						STEM8(a, p + rs + 3, rs, filt, h);
+						memcpy(&a, c + 16 * (size_t) h0 + 16, sizeof(v8));
 						m = MAX8(m, a);
 					}
 				}
@@ -804,7 +838,9 @@ stem_avx2(const float *in, int size, const float *filt, const float *bias, float
 				m = RELU8(b) + a;
 				memcpy(out + ((size_t) py * ph + px) * 16 + h, &m, sizeof(v8));
 			}
-		}
+	}
+	free(rows);
+	return 1;
 }
 #endif
 
@@ -820,11 +856,9 @@ of_stem3x3x16_leaky_pool(const float *in, int size, const float *filt, const flo
 	int			h0 = size - 2;
 
 #if defined(__x86_64__) && defined(__GNUC__)
-	if (use_avx2_kernels())
-	{
-		stem_avx2(in, size, filt, bias, out);
+	/* without the row buffer, the portable form below (it needs no memory) */
+	if (use_avx2_kernels() && stem_avx2(in, size, filt, bias, out))
 		return;
-	}
 #endif
 	int			ph = (h0 + 1) / 2;
 	size_t		rs = (size_t) size * 3;
