@@ -746,41 +746,14 @@ of_relu(const float *a, size_t n, float *out)
 	} while (0)
 
 #if defined(__x86_64__) && defined(__GNUC__)
-/*
- * One output row of the stem convolution (3x3, 3 -> 16 channels, VALID) for
- * AVX2: each output pixel's 27 inputs are three runs of 9 floats, so the
- * row is a product of (pixels x 27) by (27 x 16) in 6 x 16 tiles.
- */
-__attribute__((target("arch=x86-64-v3"))) CONTRACT
+/* One output row of the stem convolution: im2col of the row, then the 6 x 16 product. */
 static void
-stem_row_avx2(const float *row, size_t rs, int w, const float *filt, float *out)
+stem_row_avx2(const float *in, int size, int y, const float *filt, float *col, float *out)
 {
-	FAST_MATH_BEGIN
-	for (int x0 = 0; x0 < w; x0 += AVX2_ROWS)
-	{
-		int			n = w - x0 < AVX2_ROWS ? w - x0 : AVX2_ROWS;
-		v8			acc[AVX2_ROWS][2] = {{{0}}};
+	int			w = size - 2;
 
-		for (int t = 0; t < 27; t++)
-		{
-			const float *src = row + (t / 9) * rs + t % 9 + (size_t) x0 * 3;
-			v8			f0,
-						f1;
-
-			memcpy(&f0, filt + t * 16, sizeof(v8));
-			memcpy(&f1, filt + t * 16 + 8, sizeof(v8));
-			for (int r = 0; r < AVX2_ROWS; r++)
-				if (r < n)
-				{
-					float		v = src[r * 3];
-
-					acc[r][0] += v * f0;
-					acc[r][1] += v * f1;
-				}
-		}
-		for (int r = 0; r < n; r++)
-			memcpy(out + (size_t) (x0 + r) * 16, acc[r], sizeof(acc[r]));
-	}
+	im2col(in, size, size, 3, 0, 3, 0, 3, 1, 0, 0, y, y + 1, w, col);
+	gemm_small_avx2(w, 16, 27, col, 27, filt, 16, 0, out, 16);
 }
 
 /*
@@ -794,18 +767,19 @@ stem_avx2(const float *in, int size, const float *filt, const float *bias, float
 	FAST_MATH_BEGIN
 	int			h0 = size - 2;
 	int			ph = (h0 + 1) / 2;
-	size_t		rs = (size_t) size * 3;
-	float	   *rows = malloc(sizeof(float) * 2 * 16 * (size_t) h0);
+	float	   *rows = malloc(sizeof(float) * (2 * 16 + 27) * (size_t) h0);
+	float	   *col;
 
 	if (rows == NULL)
 		return 0;
+	col = rows + 2 * 16 * (size_t) h0;	/* one row of 27-float patches */
 	for (int py = 0; py < ph; py++)
 	{
 		int			down = 2 * py + 1 < h0;
 
-		stem_row_avx2(in + (size_t) (2 * py) * rs, rs, h0, filt, rows);
+		stem_row_avx2(in, size, 2 * py, filt, col, rows);
 		if (down)
-			stem_row_avx2(in + (size_t) (2 * py + 1) * rs, rs, h0, filt, rows + 16 * (size_t) h0);
+			stem_row_avx2(in, size, 2 * py + 1, filt, col, rows + 16 * (size_t) h0);
 		for (int px = 0; px < ph; px++)
 			for (int h = 0; h < 16; h += 8)
 			{
