@@ -319,6 +319,13 @@ of_pipeline_describe(const of_models *m, of_face *face, const float *input, int 
 	return st;
 }
 
+/* How prominent a face is: box area times score (of_most_prominent_face). */
+static double
+prominence(double w, double h, double score)
+{
+	return w * h * score;
+}
+
 /* face-api drops boxes that leave nothing to crop */
 static int
 croppable(const of_image *img, const of_detection *d)
@@ -357,7 +364,8 @@ run(const of_models *m, const of_image *img, const of_pipeline_options *o, int a
 	of_detection *dets = NULL;
 	int			nd = 0,
 				nf = 0,
-				best = -1;
+				lo = 0,
+				hi;
 	double		best_v = -1;
 	of_face    *res = NULL;
 	float	   *input = NULL;
@@ -368,22 +376,30 @@ run(const of_models *m, const of_image *img, const of_pipeline_options *o, int a
 	st = of_pipeline_detect(m, img, o, &dets, &nd, err);
 	if (st != OF_OK || nd == 0)
 		goto done;
-	for (int i = 0; i < nd && !all; i++)
-		if (croppable(img, &dets[i]) && dets[i].w * dets[i].h * dets[i].score > best_v)
-		{
-			best_v = dets[i].w * dets[i].h * dets[i].score;
-			best = i;
-		}
-	if (!all && best < 0)
-		goto done;
-	res = calloc(all ? (size_t) nd : 1, sizeof(*res));
+	hi = nd;
+	if (!all)
+	{
+		/* only the most prominent croppable detection: the range [lo, hi) of one */
+		hi = lo = -1;
+		for (int i = 0; i < nd; i++)
+			if (croppable(img, &dets[i]) &&
+				prominence(dets[i].w, dets[i].h, dets[i].score) > best_v)
+			{
+				best_v = prominence(dets[i].w, dets[i].h, dets[i].score);
+				lo = i;
+				hi = i + 1;
+			}
+		if (lo < 0)
+			goto done;
+	}
+	res = calloc((size_t) (hi - lo), sizeof(*res));
 	input = malloc((size_t) OF_RECOGNIZER_INPUT * OF_RECOGNIZER_INPUT * 3 * sizeof(float));
 	if (res == NULL || input == NULL)
 	{
 		st = of_fail(err, OF_ENOMEM, "pipeline: out of memory");
 		goto done;
 	}
-	for (int i = all ? 0 : best; i < (all ? nd : best + 1); i++)
+	for (int i = lo; i < hi; i++)
 	{
 		if (!croppable(img, &dets[i]))
 			continue;
@@ -476,7 +492,7 @@ of_most_prominent_face(const of_face *faces, int n)
 
 	for (int i = 0; i < n; i++)
 	{
-		double		v = faces[i].w * faces[i].h * faces[i].score;
+		double		v = prominence(faces[i].w, faces[i].h, faces[i].score);
 
 		if (v > best_v)
 		{

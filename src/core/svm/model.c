@@ -74,8 +74,8 @@ of_svm_model_alloc(size_t dim, int nclass, size_t nex)
 	return m;
 }
 
-double
-of_svm_platt_prob(const of_svm_model *m, double s)
+static double
+platt_prob(const of_svm_model *m, double s)
 {
 	double		z = m->platt_a * s + m->platt_b;
 
@@ -92,7 +92,7 @@ of_svm_scores(const of_svm_model *m, const float *x, double *scores, double *pro
 	{
 		scores[k] = (double) of_dot(m->w + (size_t) k * m->dim, x, m->dim) + m->b[k];
 		if (prob)
-			prob[k] = of_svm_platt_prob(m, scores[k]);
+			prob[k] = platt_prob(m, scores[k]);
 	}
 }
 
@@ -149,7 +149,7 @@ of_svm_predict(const of_svm_model *m, const float *x,
 	out->cls = cls;
 	out->score = best;
 	out->margin = best - second;
-	out->probability = of_svm_platt_prob(m, best);
+	out->probability = platt_prob(m, best);
 	out->distance = of_svm_class_distance(m, x, cls);
 	out->accepted = passes_max(out->distance, th->max_distance) &&
 		passes_min(out->probability, th->min_probability) &&

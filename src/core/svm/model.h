@@ -27,7 +27,4 @@ struct of_svm_model
 /* A model with room for nex exemplars, or NULL when out of memory. */
 of_svm_model *of_svm_model_alloc(size_t dim, int nclass, size_t nex);
 
-/* Calibrated probability of decision value s (the model's Platt sigmoid). */
-double		of_svm_platt_prob(const of_svm_model *m, double s);
-
 #endif
