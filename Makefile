@@ -6,7 +6,7 @@
 #   make check-all  everything the README's test command runs (see test/run-all.sh)
 
 EXTENSION   = openface
-EXTVERSION  = 0.2
+EXTVERSION  = 0.3
 MODULE_big  = openface
 
 # One folder per concern (src/README.md): core/{image,nets,graph,svm}, pg/facegraph.
@@ -22,7 +22,7 @@ SQL_PARTS   = $(sort $(wildcard extension/parts/*.sql))
 UPDATES     = $(patsubst extension/updates/%.sql,extension/$(EXTENSION)--%.sql,$(wildcard extension/updates/*.sql))
 DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql $(UPDATES)
 # Released install scripts, frozen.
-DATA        = extension/$(EXTENSION)--0.1.sql
+DATA        = $(addprefix extension/$(EXTENSION)--,0.1.sql 0.2.sql 0.1--0.2.sql)
 
 # pg_regress: sql/<feature>.sql + expected/<feature>.out; "setup" creates the extension first.
 REGRESS_ALL = $(basename $(notdir $(wildcard sql/*.sql)))

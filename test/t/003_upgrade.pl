@@ -1,4 +1,4 @@
-# ALTER EXTENSION openface UPDATE brings a 0.1 installation and its data to
+# ALTER EXTENSION openface UPDATE brings a 0.1 (and a 0.2) installation and its data to
 # the state of a fresh install: embeddings, a facegraph index and an SVM
 # model stored under 0.1 all still work, and the extension's objects are the
 # same as a fresh install's, down to comments, privileges and policies.
@@ -48,9 +48,11 @@ my $knn = "SET enable_seqscan = off; SELECT string_agg(id::text, ',') FROM ($knn
 my $before = $node->safe_psql('old', $fingerprint);
 my $knn_before = $node->safe_psql('old', $knn);
 
+my $current = $node->safe_psql('postgres',
+    q{SELECT default_version FROM pg_available_extensions WHERE name = 'openface'});
 $node->safe_psql('old', 'ALTER EXTENSION openface UPDATE');
 is($node->safe_psql('old', q{SELECT extversion FROM pg_extension WHERE extname = 'openface'}),
-   '0.2', 'ALTER EXTENSION UPDATE reaches 0.2');
+   $current, "ALTER EXTENSION UPDATE reaches the current version ($current) from 0.1");
 is($node->safe_psql('old', $fingerprint), $before, 'embeddings unchanged');
 is($node->safe_psql('old', $knn), $knn_before, 'the index answers as before');
 like($node->safe_psql('old', "SET enable_seqscan = off; EXPLAIN (COSTS OFF) $knn_query"), qr/people_fg/,
@@ -103,6 +105,15 @@ $node->safe_psql('fresh', 'CREATE EXTENSION openface');
 my $fresh = $node->safe_psql('fresh', $describe);
 my $updated = $node->safe_psql('old', $describe);
 is($updated, $fresh, 'the updated extension is the same as a fresh install');
+# Every released version updates to the same objects.
+for my $released ('0.2')
+{
+    (my $db = "from_$released") =~ tr/./_/;
+    $node->safe_psql('postgres', "CREATE DATABASE $db");
+    $node->safe_psql($db, "CREATE EXTENSION openface VERSION '$released'");
+    $node->safe_psql($db, 'ALTER EXTENSION openface UPDATE');
+    is($node->safe_psql($db, $describe), $fresh, "an install of $released updated is the same as a fresh install");
+}
 cmp_ok(scalar(split /\n/, $fresh), '>', 150, '... compared over every object');
 
 $node->stop;

@@ -1,0 +1,96 @@
+-- openface 0.1 -> 0.2: the security fixes (see the README's "Security model");
+-- the build appends parts/90_comments.sql (descriptions of every object).
+\echo Use "ALTER EXTENSION openface UPDATE TO '0.2'" to load this file. \quit
+
+-- SVM models are cached per backend by a random id drawn at every training,
+-- unique for all time, instead of a version from a sequence (which restarted
+-- at 1 when the extension was re-created, so an old backend could keep using
+-- a dropped model).  Without the sequence, a non-superuser database owner can
+-- pg_dump the database again.
+ALTER TABLE face_svm_model ADD COLUMN model_id uuid;
+UPDATE face_svm_model SET model_id = pg_catalog.gen_random_uuid();
+ALTER TABLE face_svm_model ALTER COLUMN model_id SET NOT NULL;
+ALTER TABLE face_svm_model DROP COLUMN version;
+ALTER EXTENSION openface DROP SEQUENCE face_svm_model_version_seq;
+DROP SEQUENCE face_svm_model_version_seq;
+
+-- Each table's owner may read and restore (INSERT) its model, and nobody
+-- else: a non-superuser can then dump and restore the models of the tables
+-- they own (pg_dump --enable-row-security), and learns nothing they could
+-- not read from their own tables.
+ALTER TABLE face_svm_model ENABLE ROW LEVEL SECURITY;
+CREATE POLICY face_svm_model_table_owner ON face_svm_model
+    USING (pg_catalog.pg_has_role((SELECT relowner FROM pg_catalog.pg_class
+                                    WHERE oid OPERATOR(pg_catalog.=) source::pg_catalog.oid),
+                                  'USAGE'));
+GRANT SELECT, INSERT ON face_svm_model TO PUBLIC;
+
+-- Only models of tables the user can read whole (or owns) are listed.
+CREATE OR REPLACE VIEW face_svm_models WITH (security_barrier) AS
+    SELECT source, label_column, embedding_column,
+           pg_catalog.cardinality(labels) AS classes, samples, c, trained_at
+      FROM face_svm_model
+     WHERE pg_catalog.has_table_privilege(source::pg_catalog.oid, 'SELECT')
+       AND (NOT pg_catalog.row_security_active(source)
+            OR pg_catalog.pg_has_role((SELECT relowner FROM pg_catalog.pg_class
+                                        WHERE oid OPERATOR(pg_catalog.=) source::pg_catalog.oid),
+                                      'USAGE'));
+
+-- Like amcheck's functions: only roles a superuser grants it to.
+REVOKE ALL ON FUNCTION face_index_check(regclass) FROM PUBLIC;
+-- Descriptions (\df+, \do+) of every function and operator that does not
+-- carry one beside its declaration.  Also appended to each upgrade script
+-- (COMMENT is idempotent), so updated installations read the same.
+
+COMMENT ON FUNCTION face_embedding_in(cstring) IS 'text input: [x1,...,x128]';
+COMMENT ON FUNCTION face_embedding_out(face_embedding) IS 'text output: shortest digits that read back to the same bits';
+COMMENT ON FUNCTION face_embedding_recv(internal) IS 'binary input: 128 big-endian float4';
+COMMENT ON FUNCTION face_embedding_send(face_embedding) IS 'binary output: 128 big-endian float4';
+COMMENT ON FUNCTION face_embedding(real[]) IS 'cast from a 1-d array of 128 finite values';
+COMMENT ON FUNCTION face_embedding(double precision[]) IS 'cast from a 1-d array of 128 finite values';
+COMMENT ON FUNCTION face_embedding(numeric[]) IS 'cast from a 1-d array of 128 finite values';
+COMMENT ON FUNCTION face_embedding(integer[]) IS 'cast from a 1-d array of 128 values';
+COMMENT ON FUNCTION face_embedding_to_real_array(face_embedding) IS 'cast to real[128]';
+COMMENT ON FUNCTION face_embedding_to_double_array(face_embedding) IS 'cast to double precision[128]';
+COMMENT ON FUNCTION l2_distance(face_embedding, face_embedding) IS 'Euclidean distance (operator <->)';
+COMMENT ON FUNCTION face_l2_squared_distance(face_embedding, face_embedding) IS 'squared Euclidean distance: cheaper, same order';
+COMMENT ON FUNCTION inner_product(face_embedding, face_embedding) IS 'inner product (operator <#> is its negation)';
+COMMENT ON FUNCTION face_negative_inner_product(face_embedding, face_embedding) IS 'negative inner product (operator <#>), smaller = more similar';
+COMMENT ON FUNCTION cosine_distance(face_embedding, face_embedding) IS '1 - cosine similarity (operator <=>); NaN if a vector is zero';
+COMMENT ON FUNCTION l2_norm(face_embedding) IS 'Euclidean norm';
+COMMENT ON FUNCTION l2_normalize(face_embedding) IS 'the unit vector in the same direction (a zero vector stays zero)';
+COMMENT ON FUNCTION face_embedding_cmp(face_embedding, face_embedding) IS 'element-wise order for btree (-1, 0, 1)';
+COMMENT ON FUNCTION face_embedding_eq(face_embedding, face_embedding) IS 'all 128 elements equal (operator =)';
+COMMENT ON FUNCTION face_embedding_ne(face_embedding, face_embedding) IS 'some element differs (operator <>)';
+COMMENT ON FUNCTION face_embedding_lt(face_embedding, face_embedding) IS 'element-wise order (operator <)';
+COMMENT ON FUNCTION face_embedding_le(face_embedding, face_embedding) IS 'element-wise order (operator <=)';
+COMMENT ON FUNCTION face_embedding_gt(face_embedding, face_embedding) IS 'element-wise order (operator >)';
+COMMENT ON FUNCTION face_embedding_ge(face_embedding, face_embedding) IS 'element-wise order (operator >=)';
+COMMENT ON FUNCTION face_embedding_accum(double precision[], face_embedding) IS 'avg/sum state: {count, sum_1..sum_128}';
+COMMENT ON FUNCTION face_embedding_combine(double precision[], double precision[]) IS 'avg/sum: merges two parallel partial states';
+COMMENT ON FUNCTION face_embedding_avg_final(double precision[]) IS 'avg: the element-wise mean (centroid)';
+COMMENT ON FUNCTION face_embedding_sum_final(double precision[]) IS 'sum: the element-wise sum';
+COMMENT ON AGGREGATE avg(face_embedding) IS 'element-wise mean (centroid), parallel';
+COMMENT ON AGGREGATE sum(face_embedding) IS 'element-wise sum, parallel';
+COMMENT ON FUNCTION face_fg_handler(internal) IS 'access method handler of facegraph';
+COMMENT ON FUNCTION face_sphere_in(cstring) IS 'text input: ([x1,...,x128], radius)';
+COMMENT ON FUNCTION face_sphere_out(face_sphere) IS 'text output: ([x1,...,x128], radius)';
+COMMENT ON FUNCTION face_sphere(face_embedding, double precision) IS 'the ball of the given L2 radius around a face, for embedding <@ face_sphere(...)';
+COMMENT ON FUNCTION face_sphere_center(face_sphere) IS 'the centre of a face_sphere';
+COMMENT ON FUNCTION face_sphere_radius(face_sphere) IS 'the L2 radius of a face_sphere';
+COMMENT ON FUNCTION face_sphere_contains(face_embedding, face_sphere) IS 'embedding lies within the sphere (operator <@; index-assisted)';
+COMMENT ON FUNCTION face_fg_metric_l2(internal) IS 'facegraph support: the graph is built for L2 distance (face_l2_ops)';
+COMMENT ON FUNCTION face_fg_metric_cosine(internal) IS 'facegraph support: the graph is built for cosine distance (face_cosine_ops)';
+COMMENT ON FUNCTION face_index_check(regclass) IS 'structural problems of a facegraph index, one row each; no rows = healthy (EXECUTE granted by a superuser)';
+COMMENT ON FUNCTION face_svm_drop_trigger() IS 'sql_drop event trigger: a dropped table takes its SVM model along';
+
+COMMENT ON OPERATOR <-> (face_embedding, face_embedding) IS 'Euclidean distance; ORDER BY it uses a facegraph face_l2_ops index';
+COMMENT ON OPERATOR <=> (face_embedding, face_embedding) IS 'cosine distance; ORDER BY it uses a facegraph face_cosine_ops index';
+COMMENT ON OPERATOR <#> (face_embedding, face_embedding) IS 'negative inner product';
+COMMENT ON OPERATOR = (face_embedding, face_embedding) IS 'equal element by element';
+COMMENT ON OPERATOR <> (face_embedding, face_embedding) IS 'not equal';
+COMMENT ON OPERATOR < (face_embedding, face_embedding) IS 'element-wise order (for btree, DISTINCT, GROUP BY)';
+COMMENT ON OPERATOR <= (face_embedding, face_embedding) IS 'element-wise order (for btree, DISTINCT, GROUP BY)';
+COMMENT ON OPERATOR > (face_embedding, face_embedding) IS 'element-wise order (for btree, DISTINCT, GROUP BY)';
+COMMENT ON OPERATOR >= (face_embedding, face_embedding) IS 'element-wise order (for btree, DISTINCT, GROUP BY)';
+COMMENT ON OPERATOR <@ (face_embedding, face_sphere) IS 'lies within the sphere: radius search, index-assisted';
