@@ -10,6 +10,7 @@
 
 #include "distance.h"
 #include "heap.h"
+#include "graph/beam.h"
 #include "graph/select.h"
 
 /*
@@ -84,7 +85,7 @@ of_hnsw_create(size_t dim, int m, int ef, uint64_t seed, of_error *err)
 {
 	of_hnsw    *g;
 
-	if (dim == 0 || m < 2 || ef < 1)
+	if (dim == 0 || m < 2 || m > OF_HNSW_MAX_M || ef < 1)
 	{
 		of_fail(err, OF_EINVAL, "bad graph parameters (dim %zu, m %d, ef %d)", dim, m, ef);
 		return NULL;
@@ -294,6 +295,46 @@ prefetch_node(const of_hnsw *g, int32_t id)
 	of_prefetch_vector(g->vecs + (size_t) id * g->dim, g->dim);
 }
 
+/* One level of the graph as of_beam_search walks it. */
+typedef struct level_walk
+{
+	of_hnsw    *g;
+	scratch    *s;
+	const float *q;
+	int			level;
+} level_walk;
+
+/* of_beam_expand: the unvisited neighbours of node id and their distances. */
+static int
+expand_node(void *arg, uint32_t id, of_beam_step *out)
+{
+	level_walk *w = arg;
+	int32_t		buf[2 * OF_HNSW_MAX_M + 2];
+	int			n = copy_list(w->g, id, w->level, buf),
+				fresh = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		uint32_t	e = (uint32_t) buf[i];
+
+		if (w->s->mark[e] == w->s->epoch)
+			continue;
+		w->s->mark[e] = w->s->epoch;
+		buf[fresh++] = (int32_t) e;
+	}
+	for (int i = 0; i < fresh && i < PREFETCH_AHEAD; i++)
+		prefetch_node(w->g, buf[i]);
+	for (int i = 0; i < fresh; i++)
+	{
+		if (i + PREFETCH_AHEAD < fresh)
+			prefetch_node(w->g, buf[i + PREFETCH_AHEAD]);
+		out[i].id = (uint32_t) buf[i];
+		out[i].d = of_l2_squared(w->q, w->g->vecs + (size_t) buf[i] * w->g->dim, w->g->dim);
+		out[i].dead = 0;
+	}
+	return fresh;
+}
+
 /*
  * Beam search at one level from the entries already in s->res/s->cand;
  * leaves the best ef in s->res (max-heap).
@@ -301,48 +342,14 @@ prefetch_node(const of_hnsw *g, int32_t id)
 static int
 search_level(of_hnsw *g, scratch *s, const float *q, int level, int ef)
 {
-	int32_t		buf[2 * 256 + 2];
+	of_beam_step steps[2 * OF_HNSW_MAX_M];
+	level_walk	w = {g, s, q, level};
+	of_beam		b = {
+		.cand = &s->cand, .res = &s->res, .width = (size_t) ef,
+		.steps = steps, .expand = expand_node, .arg = &w
+	};
 
-	while (s->cand.n)
-	{
-		of_heap_item c = of_heap_pop(&s->cand);
-		int			n,
-					fresh;
-
-		if (s->res.n >= (size_t) ef && c.d > of_heap_top(&s->res)->d)
-			break;
-		n = copy_list(g, c.id, level, buf);
-		fresh = 0;
-		for (int i = 0; i < n; i++)
-		{
-			uint32_t	e = (uint32_t) buf[i];
-
-			if (s->mark[e] == s->epoch)
-				continue;
-			s->mark[e] = s->epoch;
-			buf[fresh++] = (int32_t) e;
-		}
-		for (int i = 0; i < fresh && i < PREFETCH_AHEAD; i++)
-			prefetch_node(g, buf[i]);
-		for (int i = 0; i < fresh; i++)
-		{
-			uint32_t	e = (uint32_t) buf[i];
-			float		d;
-
-			if (i + PREFETCH_AHEAD < fresh)
-				prefetch_node(g, buf[i + PREFETCH_AHEAD]);
-			d = of_l2_squared(q, g->vecs + (size_t) e * g->dim, g->dim);
-			if (s->res.n < (size_t) ef || d < of_heap_top(&s->res)->d)
-			{
-				if (of_heap_push(&s->cand, d, e) != OF_OK ||
-					of_heap_push(&s->res, d, e) != OF_OK)
-					return 0;
-				if (s->res.n > (size_t) ef)
-					of_heap_pop(&s->res);
-			}
-		}
-	}
-	return 1;
+	return of_beam_search(&b) == OF_OK;
 }
 
 static void
@@ -361,7 +368,7 @@ new_epoch(scratch *s)
 static uint32_t
 greedy(of_hnsw *g, const float *q, uint32_t ep, int level)
 {
-	int32_t		buf[256 + 2];
+	int32_t		buf[OF_HNSW_MAX_M + 2];
 	float		best = of_l2_squared(q, g->vecs + (size_t) ep * g->dim, g->dim);
 	int			moved = 1;
 
@@ -542,7 +549,7 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 			mine = list_at(g, node, l);
 			{
 				int			had = mine[0];
-				int32_t		old[2 * 256 + 2];
+				int32_t		old[2 * OF_HNSW_MAX_M + 2];
 				size_t		w = k;
 
 				memcpy(old, mine + 1, (size_t) had * sizeof(int32_t));

@@ -15,6 +15,8 @@
 #include "common.h"
 
 #define OF_HNSW_MAX_LEVEL 15
+/* Most links per node above level 0 (level 0 holds twice as many). */
+#define OF_HNSW_MAX_M	256
 
 typedef struct of_hnsw of_hnsw;
 

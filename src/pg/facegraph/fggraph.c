@@ -17,6 +17,7 @@
 #include "utils/rel.h"
 
 #include "distance.h"
+#include "graph/beam.h"
 #include "graph/select.h"
 
 int
@@ -30,6 +31,66 @@ fg_count_links(const FgElementData *e, int m, int level)
 	return n;
 }
 
+/* A search of one level of the index as of_beam_search walks it. */
+typedef struct FgLevelWalk
+{
+	Relation	index;
+	FgIndexInfo *info;
+	const of_sq8_query *qq;
+	int			level;
+	FgScratch  *s;
+	FgNeighbour *all;			/* every element seen, by beam id */
+	int			n;
+	int			cap;
+	FgElement	e;
+} FgLevelWalk;
+
+/* Register a seen element; returns its beam id. */
+static uint32
+walk_add(FgLevelWalk *w, ItemPointer tid, float d2, int level, const uint8 *code)
+{
+	if (w->n == w->cap)
+	{
+		w->cap *= 2;
+		w->all = repalloc(w->all, sizeof(FgNeighbour) * w->cap);
+	}
+	w->all[w->n].tid = *tid;
+	w->all[w->n].d2 = d2;
+	w->all[w->n].level = level;
+	memcpy(w->all[w->n].code, code, FG_DIM);
+	return w->n++;
+}
+
+/* of_beam_expand: the unseen elements an element links to at the level. */
+static int
+walk_expand(void *arg, uint32 id, of_beam_step *out)
+{
+	FgLevelWalk *w = arg;
+	ItemPointerData links[2 * FG_MAX_M];
+	int			nl,
+				nout = 0;
+
+	CHECK_FOR_INTERRUPTS();
+	if (!fg_read_element(w->index, &w->all[id].tid, w->e,
+						 FG_ELEMENT_FIXED + sizeof(ItemPointerData) * fg_level_offset(w->info->m, w->level + 1)) ||
+		w->e->level < w->level)
+		return 0;
+	nl = fg_count_links(w->e, w->info->m, w->level);
+	memcpy(links, w->e->links + fg_level_offset(w->info->m, w->level), nl * sizeof(ItemPointerData));
+	for (int i = 0; i < nl; i++)
+	{
+		if (fg_seen(&w->s->seen, fg_tid_key(&links[i]), w->n))
+			continue;
+		if (!fg_read_element(w->index, &links[i], w->e, FG_ELEMENT_FIXED) || w->e->level < w->level)
+			continue;
+		out[nout].d = of_sq8_l2_squared(w->qq, w->e->code);
+		out[nout].dead = (w->e->flags & FG_ELEM_DELETED) != 0;
+		out[nout].id = walk_add(w, &links[i], out[nout].d, w->e->level, w->e->code);
+		nout++;
+	}
+	return nout;
+}
+
 /*
  * Beam search of width ef at one level from the given entries; returns the
  * nearest live elements found (ascending, in *out, palloc'd).
@@ -39,83 +100,42 @@ fg_search_level(Relation index, FgIndexInfo *info, const of_sq8_query *qq,
 				FgNeighbour *entries, int nentries, int level, int ef,
 				FgNeighbour **out)
 {
-	FgScratch  *s = fg_scratch_create((size_t) ef * 8);
-	int			cap = 64 + nentries,
-				n = 0,
-				nres;
-	FgNeighbour *all = palloc(sizeof(FgNeighbour) * cap);
-	uint8	   *dead = palloc0(cap);
-	FgElement	e = palloc(FG_ELEMENT_MAX);
+	FgLevelWalk w = {index, info, qq, level};
+	of_beam_step steps[2 * FG_MAX_M];
+	of_beam		b;
 	FgNeighbour *res;
+	int			nres;
 
+	w.s = fg_scratch_create((size_t) ef * 8);
+	w.cap = 64 + nentries;
+	w.all = palloc(sizeof(FgNeighbour) * w.cap);
+	w.e = palloc(FG_ELEMENT_MAX);
 	for (int i = 0; i < nentries; i++)
 	{
-		if (fg_seen(&s->seen, fg_tid_key(&entries[i].tid), n))
+		if (fg_seen(&w.s->seen, fg_tid_key(&entries[i].tid), w.n))
 			continue;
-		all[n] = entries[i];
-		fg_heap_push(&s->cand, all[n].d2, n);
-		fg_heap_push(&s->res, all[n].d2, n);
-		n++;
+		w.all[w.n] = entries[i];
+		fg_heap_push(&w.s->cand, entries[i].d2, w.n);
+		fg_heap_push(&w.s->res, entries[i].d2, w.n);
+		w.n++;
 	}
-	while (s->res.n > (size_t) ef)
-		of_heap_pop(&s->res);
+	while (w.s->res.n > (size_t) ef)
+		of_heap_pop(&w.s->res);
 
-	while (s->cand.n)
-	{
-		of_heap_item c = of_heap_pop(&s->cand);
-		ItemPointerData links[2 * FG_MAX_M];
-		int			nl;
+	b = (of_beam) {
+		.cand = &w.s->cand, .res = &w.s->res, .width = (size_t) ef,
+		.steps = steps, .expand = walk_expand, .arg = &w
+	};
+	if (of_beam_search(&b) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 
-		if (s->res.n >= (size_t) ef && c.d > of_heap_top(&s->res)->d)
-			break;
-		CHECK_FOR_INTERRUPTS();
-		if (!fg_read_element(index, &all[c.id].tid, e,
-							 FG_ELEMENT_FIXED + sizeof(ItemPointerData) * fg_level_offset(info->m, level + 1)) ||
-			e->level < level)
-			continue;
-		nl = fg_count_links(e, info->m, level);
-		memcpy(links, e->links + fg_level_offset(info->m, level), nl * sizeof(ItemPointerData));
-		for (int i = 0; i < nl; i++)
-		{
-			float		d2;
-
-			if (fg_seen(&s->seen, fg_tid_key(&links[i]), n))
-				continue;
-			if (!fg_read_element(index, &links[i], e, FG_ELEMENT_FIXED) || e->level < level)
-				continue;
-			d2 = of_sq8_l2_squared(qq, e->code);
-			if (s->res.n >= (size_t) ef && d2 >= of_heap_top(&s->res)->d)
-				continue;
-			if (n == cap)
-			{
-				cap *= 2;
-				all = repalloc(all, sizeof(FgNeighbour) * cap);
-				dead = repalloc(dead, cap);
-			}
-			all[n].tid = links[i];
-			all[n].d2 = d2;
-			all[n].level = e->level;
-			memcpy(all[n].code, e->code, FG_DIM);
-			dead[n] = (e->flags & FG_ELEM_DELETED) != 0;
-			fg_heap_push(&s->cand, d2, n);
-			/* Deleted elements still lead somewhere but are never results. */
-			if (!dead[n])
-			{
-				fg_heap_push(&s->res, d2, n);
-				if (s->res.n > (size_t) ef)
-					of_heap_pop(&s->res);
-			}
-			n++;
-		}
-	}
-	nres = (int) s->res.n;
+	nres = (int) w.s->res.n;
 	res = palloc(sizeof(FgNeighbour) * (nres > 0 ? nres : 1));
 	for (int i = nres; i-- > 0;)
-		res[i] = all[of_heap_pop(&s->res).id];
-	fg_scratch_free(s);
-	pfree(all);
-	pfree(dead);
-	pfree(e);
+		res[i] = w.all[of_heap_pop(&w.s->res).id];
+	fg_scratch_free(w.s);
+	pfree(w.all);
+	pfree(w.e);
 	*out = res;
 	return nres;
 }

@@ -40,6 +40,8 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "graph/beam.h"
+
 typedef struct FgScanItem
 {
 	ItemPointerData tid;
@@ -61,7 +63,6 @@ typedef struct FgScanItem
 #define FG_ITEM_EXPANDED	(1 << 1)
 #define FG_ITEM_EMITTED		(1 << 2)
 #define FG_ITEM_DEAD		(1 << 3)	/* deleted or unreadable */
-#define FG_ITEM_EXPANDED1	(1 << 4)	/* expanded at level 1 */
 
 typedef struct FgScanOpaqueData
 {
@@ -459,42 +460,64 @@ follow(IndexScanDesc scan, uint32 id, int level, uint32 *fresh)
 	return nf;
 }
 
-static void
-expand(IndexScanDesc scan, uint32 id)
+/* One level of the index as of_beam_search walks it in a scan. */
+typedef struct FgScanWalk
 {
-	FgScanOpaque so = (FgScanOpaque) scan->opaque;
-	FgScratch  *s = so->s;
-	uint32		fresh[2 * FG_MAX_M];
-	int			nf;
+	IndexScanDesc scan;
+	int			level;
+} FgScanWalk;
 
-	so->items[id].state |= FG_ITEM_EXPANDED;
-	nf = follow(scan, id, 0, fresh);
+/*
+ * of_beam_expand: expand item id at the walk's level (level 0 expands each
+ * item once: the candidate queue of a stream may hold one twice).
+ */
+static int
+scan_expand(void *arg, uint32 id, of_beam_step *out)
+{
+	FgScanWalk *w = arg;
+	FgScanOpaque so = (FgScanOpaque) w->scan->opaque;
+	uint32		fresh[2 * FG_MAX_M];
+	int			nf,
+				nout = 0;
+
+	if (w->level == 0)
+	{
+		if (so->items[id].state & FG_ITEM_EXPANDED)
+			return 0;
+		so->items[id].state |= FG_ITEM_EXPANDED;
+	}
+	CHECK_FOR_INTERRUPTS();
+	nf = follow(w->scan, id, w->level, fresh);
 	for (int i = 0; i < nf; i++)
 	{
 		FgScanItem *it = &so->items[fresh[i]];
-		bool		fits = s->res.n < (size_t) so->width || it->d2 < of_heap_top(&s->res)->d;
 
-		if (it->state & FG_ITEM_DEAD)
-		{
-			/* Deleted elements still lead to live ones. */
-			if (!(it->state & FG_ITEM_EXPANDED) && fits)
-				fg_heap_push(&s->cand, it->d2, fresh[i]);
+		/* Unreadable items lead nowhere; deleted ones still lead on. */
+		if (it->level < w->level ||
+			(it->state & (FG_ITEM_DEAD | FG_ITEM_EXPANDED)) == (FG_ITEM_DEAD | FG_ITEM_EXPANDED))
 			continue;
-		}
-		if (fits)
-		{
-			fg_heap_push(&s->cand, it->d2, fresh[i]);
-			fg_heap_push(&s->res, it->d2, fresh[i]);
-			if (s->res.n > (size_t) so->width)
-			{
-				of_heap_item out = of_heap_pop(&s->res);
-
-				fg_heap_push(&s->pool, out.d, out.id);
-			}
-		}
-		else
-			fg_heap_push(&s->pool, it->d2, fresh[i]);
+		out[nout].d = it->d2;
+		out[nout].id = fresh[i];
+		out[nout].dead = (it->state & FG_ITEM_DEAD) != 0;
+		nout++;
 	}
+	return nout;
+}
+
+/* Run the beam search at level from the seeds in cand and res. */
+static void
+walk_level(IndexScanDesc scan, int level, int width, of_heap *pool)
+{
+	FgScanOpaque so = (FgScanOpaque) scan->opaque;
+	of_beam_step steps[2 * FG_MAX_M];
+	FgScanWalk	w = {scan, level};
+	of_beam		b = {
+		.cand = &so->s->cand, .res = &so->s->res, .pool = pool, .width = (size_t) width,
+		.steps = steps, .expand = scan_expand, .arg = &w
+	};
+
+	if (of_beam_search(&b) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 }
 
 static int
@@ -542,22 +565,7 @@ next_batch(IndexScanDesc scan)
 		if (!(so->items[it.id].state & FG_ITEM_EXPANDED))
 			fg_heap_push(&s->cand, it.d, it.id);
 	}
-	while (s->cand.n)
-	{
-		const of_heap_item *top = of_heap_top(&s->cand);
-		uint32		id = top->id;
-
-		if (so->items[id].state & FG_ITEM_EXPANDED)
-		{
-			of_heap_pop(&s->cand);
-			continue;
-		}
-		if (s->res.n >= (size_t) so->width && top->d > of_heap_top(&s->res)->d)
-			break;
-		of_heap_pop(&s->cand);
-		CHECK_FOR_INTERRUPTS();
-		expand(scan, id);
-	}
+	walk_level(scan, 0, so->width, &s->pool);
 	so->nbatch = 0;
 	so->batchpos = 0;
 	while (s->res.n)
@@ -661,36 +669,9 @@ start(IndexScanDesc scan)
 	read_items(scan, &id, 1);
 	if (top >= 1)
 	{
-		uint32		fresh[FG_MAX_M];
-		int			beam = so->ef;
-
 		fg_heap_push(&s->cand, so->items[id].d2, id);
 		fg_heap_push(&s->res, so->items[id].d2, id);
-		while (s->cand.n)
-		{
-			of_heap_item c = of_heap_pop(&s->cand);
-			int			nf;
-
-			if (s->res.n >= (size_t) beam && c.d > of_heap_top(&s->res)->d)
-				break;
-			so->items[c.id].state |= FG_ITEM_EXPANDED1;
-			nf = follow(scan, c.id, 1, fresh);
-			for (int i = 0; i < nf; i++)
-			{
-				FgScanItem *it = &so->items[fresh[i]];
-
-				if (it->level < 1 ||
-					(s->res.n >= (size_t) beam && it->d2 >= of_heap_top(&s->res)->d))
-					continue;
-				fg_heap_push(&s->cand, it->d2, fresh[i]);
-				if (!(it->state & FG_ITEM_DEAD))
-				{
-					fg_heap_push(&s->res, it->d2, fresh[i]);
-					if (s->res.n > (size_t) beam)
-						of_heap_pop(&s->res);
-				}
-			}
-		}
+		walk_level(scan, 1, so->ef, NULL);
 		s->cand.n = 0;
 		s->res.n = 0;
 	}
