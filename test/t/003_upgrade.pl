@@ -79,7 +79,7 @@ my $describe = q{
        AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'openface')
     UNION ALL
     SELECT 'function ' || p.oid::regprocedure || ' ' || p.provolatile::text || p.proisstrict::text ||
-           p.proparallel::text || ' ' || pg_get_function_result(p.oid) || ' ' ||
+           p.proparallel::text || ' cost ' || p.procost || ' ' || pg_get_function_result(p.oid) || ' ' ||
            coalesce(p.proacl::text, 'default') || ' ' || coalesce(array_to_string(p.proconfig, ','), '')
       FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
      WHERE d.deptype = 'e'

@@ -211,6 +211,9 @@ extern int	fg_ef_search;
 extern bool fg_strict_order;
 extern int	fg_build_threads;
 
+/* fgplan.c */
+extern void fg_plan_init(void);
+
 /* fgutils.c */
 extern void fg_init(void);
 extern FgIndexInfo *fg_index_info(Relation index);

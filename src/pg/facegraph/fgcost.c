@@ -2,17 +2,21 @@
  * facegraph: the planner's cost of an index scan.
  *
  * Reading one graph element is a buffer lookup and a page access
- * that misses the CPU cache: ~0.7 us, about what the planner charges for
- * 0.15 random page reads, where a sequential scan spends ~0.1 us on a
- * cached row (measured on 100k face-like rows).  The first row costs a
+ * that misses the CPU cache: 0.3-1.5 us (100k face-like rows: 1.5 us over
+ * distinct queries, 0.3 us when one query repeats), against 0.26 us for a
+ * cached row of a sequential scan, which the planner charges 0.084, and
+ * 0.56 us for one that also computes a distance (with the distance
+ * functions' COST 40).  So an element read is charged 0.075 random page
+ * reads (0.3 at the defaults).  The first row costs a
  * search of width ef_search (about ef_search * 2m element reads, measured
  * 1.1x that); every further row streamed costs about one more expansion,
  * 2m reads.  A filter that rejects most rows makes the executor pull many
  * more rows than LIMIT asks for, and the planner scales the streaming part
  * by that: with a very selective filter it picks the exact scan, which is
  * then faster too.  Radius scans search twice as wide and stream the rows
- * the sphere's selectivity promises.  Scans without an ORDER BY or a
- * sphere condition are never chosen.
+ * the sphere's selectivity promises; so do ordered scans with a sphere
+ * (fgplan.c adds one for "emb <-> q < r"), which stop past the radius.
+ * Scans without an ORDER BY or a sphere condition are never chosen.
  */
 #include "facegraph/fg.h"
 
@@ -31,7 +35,7 @@ fgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 {
 	GenericCosts costs;
 	double		ntuples = Max(path->indexinfo->tuples, 1.0);
-	double		per_element = 0.15 * random_page_cost;
+	double		per_element = 0.075 * random_page_cost;
 	double		first;
 	double		streamed;
 	Relation	index;
@@ -55,10 +59,12 @@ fgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	genericcostestimate(root, path, loop_count, &costs);
 
 	first = Min(ntuples, 1.1 * fg_ef_search * 2 * m);
-	if (path->indexorderbys == NIL)
+	if (path->indexclauses != NIL)
 	{
-		first = Min(ntuples, 2 * first);
+		/* A sphere: the scan stops once it has passed the radius. */
 		streamed = costs.indexSelectivity * ntuples;
+		if (path->indexorderbys == NIL)
+			first = Min(ntuples, 2 * first);
 	}
 	else
 		streamed = ntuples;

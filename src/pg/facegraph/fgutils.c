@@ -23,7 +23,7 @@ int			fg_build_threads = FG_DEFAULT_BUILD_THREADS;
 
 static relopt_kind fg_relopt_kind;
 
-/* Register the GUCs and reloptions; called once, from _PG_init. */
+/* Register the GUCs, reloptions and planner hook; called once, from _PG_init. */
 void
 fg_init(void)
 {
@@ -57,6 +57,7 @@ fg_init(void)
 							&fg_build_threads, FG_DEFAULT_BUILD_THREADS, 1, FG_MAX_BUILD_THREADS,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	fg_plan_init();
 }
 
 PG_FUNCTION_INFO_V1(face_fg_handler);
