@@ -199,9 +199,12 @@ SELECT count(*) AS small_mismatches FROM queries q,
  WHERE ix.a <> ex.a;
 RESET enable_seqscan;
 
--- a build that outgrows maintenance_work_mem finishes through the insert path
+-- a build that outgrows maintenance_work_mem finishes through the insert path,
+-- and says at the start how much memory it would need
 SET maintenance_work_mem = '1MB';
+SET client_min_messages = notice;
 CREATE INDEX faces_small_mem ON faces USING facegraph (e);
+SET client_min_messages = warning;
 RESET maintenance_work_mem;
 SELECT * FROM face_index_check('faces_small_mem');
 DROP INDEX faces_small_mem;

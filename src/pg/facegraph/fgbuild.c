@@ -41,6 +41,7 @@ typedef struct FgBuildState
 	size_t		ntids_cap;
 	size_t		linked;
 	size_t		mem_limit;
+	double		reltuples;		/* the planner's estimate of the rows to come */
 	bool		spilled;
 	double		indtuples;
 	MemoryContext tmpctx;
@@ -246,6 +247,13 @@ write_graph(FgBuildState *st)
 	pfree(q);
 }
 
+/* Memory an in-memory build of n rows takes: graph nodes and heap TIDs. */
+static size_t
+build_bytes(const FgBuildState *st, double n)
+{
+	return (size_t) (n * (of_hnsw_node_bytes(st->graph) + sizeof(ItemPointerData)));
+}
+
 static void
 build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			   bool tupleIsAlive, void *arg)
@@ -269,7 +277,9 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 				(errmsg("facegraph graph no longer fits into maintenance_work_mem after %.0f tuples",
 						st->indtuples - 1),
 				 errdetail("The rest of the build inserts into the written graph, which is slower."),
-				 errhint("Increase maintenance_work_mem to speed up builds.")));
+				 errhint("An in-memory build of the table's %.0f rows needs about %zu MB of maintenance_work_mem.",
+						 Max(st->reltuples, st->indtuples),
+						 build_bytes(st, Max(st->reltuples, st->indtuples)) / (1024 * 1024) + 1)));
 		link_pending(st, of_hnsw_count(st->graph));
 		write_graph(st);
 		of_hnsw_free(st->graph);
@@ -337,9 +347,18 @@ fgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	cb->arg = stp;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 
+	/* Say at once when the build will not fit, and what would. */
+	stp->reltuples = Max(heap->rd_rel->reltuples, 0);
+	if (build_bytes(stp, stp->reltuples) > stp->mem_limit)
+		ereport(NOTICE,
+				(errmsg("facegraph build of about %.0f rows needs about %zu MB of maintenance_work_mem, which is %d MB",
+						stp->reltuples, build_bytes(stp, stp->reltuples) / (1024 * 1024) + 1,
+						maintenance_work_mem / 1024),
+				 errdetail("Rows past what fits are inserted one by one, several times slower."),
+				 errhint("SET maintenance_work_mem = '%zuMB' before CREATE INDEX.",
+						 build_bytes(stp, stp->reltuples) / (1024 * 1024) + 1)));
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_LOAD);
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL,
-								 (int64) Max(heap->rd_rel->reltuples, 0));
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) stp->reltuples);
 
 	reltuples = table_index_build_scan(heap, index, indexInfo, true, true,
 									   build_callback, stp, NULL);
