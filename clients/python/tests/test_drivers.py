@@ -149,6 +149,18 @@ class Psycopg3Binary(DriverTests, unittest.TestCase):
         self.assertEqual(cur.pgresult.fformat(0), int(self.binary))
         return rows
 
+    def test_register_on_a_cursor(self):
+        conn = psycopg.connect(dbname=database())
+        self.addCleanup(conn.close)
+        cur = conn.cursor(binary=self.binary)
+        openface.psycopg.register(cur)
+        emb = cur.execute("SELECT face_embed(%s)", (photo(SHELDON),)).fetchone()[0]
+        self.assertEqual(emb.shape, (128,))
+        self.assertEqual(cur.execute("SELECT %s <-> %s", (emb, emb)).fetchone(), (0.0,))
+        other = conn.cursor()
+        self.assertIsInstance(
+            other.execute("SELECT face_embed(%s)", (photo(SHELDON),)).fetchone()[0], str)
+
 
 class Psycopg3Text(Psycopg3Binary):
     binary = False
