@@ -2,7 +2,8 @@
 # The README's test command: build, install, then run every suite against a
 # throwaway cluster that this script starts and stops itself:
 #   C unit tests of src/core, pg_regress (sql/ + expected/), pgTAP (test/pgtap,
-#   with pg_prove) and PostgreSQL TAP tests (test/t, PostgreSQL::Test::Cluster).
+#   with pg_prove), the Python client's tests (clients/python/tests) and
+#   PostgreSQL TAP tests (test/t, PostgreSQL::Test::Cluster).
 # Prints one last line "N passed, N failed" and exits non-zero on any failure.
 # Run as root (or with sudo): it installs packages and the extension, and runs
 # the server as the unprivileged 'postgres' user.
@@ -94,6 +95,14 @@ status=$?
 grep -E '^(not )?ok |^#' "$work/pgtap.out" | grep -vE '^ok ' | head -50
 grep -E '^Files=|^Result' "$work/pgtap.out"
 count_tap "$work/pgtap.out" "$status"
+
+log "Python client (clients/python: psycopg 3 and psycopg2)"
+# Debian's interpreter: it sees the drivers install-deps.sh installed, where a
+# pyenv or virtualenv python3 earlier on PATH would not.
+/usr/bin/python3 clients/python/tests/tap.py >"$work/python.out" 2>&1
+status=$?
+grep -E '^(not )?ok |^#' "$work/python.out" | head -120
+count_tap "$work/python.out" "$status"
 stop_server
 
 log "PostgreSQL TAP tests (PostgreSQL::Test::Cluster)"

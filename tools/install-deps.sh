@@ -7,6 +7,7 @@ pkgs=(
     libopenblas-dev libjpeg62-turbo-dev libpng-dev liblinear-dev libcjson-dev
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
     rsync ca-certificates
+    python3-numpy python3-psycopg python3-psycopg2
 )
 missing=()
 for p in "${pkgs[@]}"; do
