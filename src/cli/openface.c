@@ -534,6 +534,11 @@ cmd_identify(const cli *c, of_models *m, const char *known_dir, const file_list 
 	int			nknown = 0,
 				rc = list_known(known_dir, &known);
 
+	if (rc == EXIT_ERROR && known.n == 0)
+	{
+		list_free(&known);
+		return rc;
+	}
 	desc = malloc((size_t) (known.n ? known.n : 1) * OF_DESCRIPTOR_DIM * sizeof(float));
 	who = malloc((size_t) (known.n ? known.n : 1) * sizeof(char *));
 	if (desc == NULL || who == NULL)
