@@ -1,7 +1,8 @@
 # openface — PGXS build.
 #
 #   make            extension, CLI tools and converted models
-#   make install    install the extension and the model file into PostgreSQL
+#   make install    install the extension, the model file and the openface command
+#                   (into pg_config's sharedir and bindir)
 #   make unit       build the C unit tests of src/core
 #   make check-all  everything the README's test command runs (see test/run-all.sh)
 
@@ -74,6 +75,8 @@ all: models
 install: install-models
 endif
 all: $(patsubst src/cli/%.c,build/%,$(wildcard src/cli/*.c))
+install: install-cli
+uninstall: uninstall-cli
 endif
 # Replaced by rename, never rewritten in place: backends map the file, and
 # one whose mapped file shrinks under it dies of SIGBUS.
@@ -89,6 +92,18 @@ CLI_CFLAGS  = -std=c11 -O2 -g -Wall -Wextra $(if $(WERROR),-Werror) -Isrc/core -
 build/%: src/cli/%.c $(CORE_OBJS)
 	@mkdir -p build
 	$(CC) $(CLI_CFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS_CORE) -lpthread
+
+# The CLI finds the model install-models puts there without being told.
+build/openface: CLI_CFLAGS += -DOF_INSTALLED_MODEL='"$(datadir)/openface/openface.ofm"'
+
+# Beside psql and pg_config ($(bindir) of pg_config).
+install-cli: build/openface
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) build/openface '$(DESTDIR)$(bindir)/openface'
+
+uninstall-cli:
+	rm -f '$(DESTDIR)$(bindir)/openface'
+.PHONY: install-cli uninstall-cli
 
 # ---------------------------------------------------------------- unit tests
 UNIT_SRCS   = $(sort $(wildcard test/unit/test_*.c))

@@ -2,8 +2,9 @@
 # The README's test command: build, install, then run every suite against a
 # throwaway cluster that this script starts and stops itself:
 #   C unit tests of src/core, pg_regress (sql/ + expected/), pgTAP (test/pgtap,
-#   with pg_prove), the Python client's tests (clients/python/tests) and
-#   PostgreSQL TAP tests (test/t, PostgreSQL::Test::Cluster).
+#   with pg_prove), the Python client's tests (clients/python/tests), the
+#   command line (test/cli, TAP from shell) and PostgreSQL TAP tests (test/t,
+#   PostgreSQL::Test::Cluster).
 # Prints one last line "N passed, N failed" and exits non-zero on any failure.
 # Run as root (or with sudo): it installs packages and the extension, and runs
 # the server as the unprivileged 'postgres' user.
@@ -103,6 +104,17 @@ log "Python client (clients/python: psycopg 3 and psycopg2)"
 status=$?
 grep -E '^(not )?ok |^#' "$work/python.out" | head -120
 count_tap "$work/python.out" "$status"
+
+log "command line (test/cli)"
+# While the cluster runs, so the CLI's embeddings can be compared with SQL's.
+for t in test/cli/*.sh; do
+    out="$work/cli_$(basename "$t").out"
+    OPENFACE_CLI=build/openface OPENFACE_MODEL_FILE=models/openface.ofm OPENFACE_TEST_DB=openface_tap \
+        "$t" >"$out" 2>&1
+    status=$?
+    grep -E '^(not )?ok |^#' "$out" | sed "s|^|$(basename "$t"): |"
+    count_tap "$out" "$status"
+done
 stop_server
 
 log "PostgreSQL TAP tests (PostgreSQL::Test::Cluster)"
