@@ -75,3 +75,7 @@ BEGIN
 END $$;
 SELECT round(permille / 10.0, 1) AS pct, pg_temp.scan_of(format('SELECT id FROM faces WHERE f < %s ORDER BY e <-> %L LIMIT 10', permille, e))
   FROM q, (VALUES (1), (10), (20), (100), (500)) v(permille);
+
+-- Leave the database as found.
+DEALLOCATE ALL;
+DROP TABLE faces, centres, q, via_index, exact;

@@ -45,21 +45,23 @@ CREATE CAST (integer[] AS face_embedding) WITH FUNCTION face_embedding(integer[]
 CREATE CAST (face_embedding AS real[]) WITH FUNCTION face_embedding_to_real_array(face_embedding) AS ASSIGNMENT;
 CREATE CAST (face_embedding AS double precision[]) WITH FUNCTION face_embedding_to_double_array(face_embedding) AS ASSIGNMENT;
 
--- distances and vector functions.  COST 40: a distance over 128 floats,
+-- distances and vector functions.  COST 10: a distance over 128 floats,
 -- detoasting included, adds ~0.3 us to a row of a sequential scan that
--- otherwise costs ~0.8 us (100k rows: 26 ms -> 54-59 ms); the default cost
--- (1, a simple comparison) made the planner prefer exact scans that are
--- 5-35x slower than the index (fgcost.c).
+-- otherwise costs ~0.26 us (100k rows: 26 ms -> 54-59 ms), which at the
+-- planner's scale would be ~40; with the default 1 the planner preferred
+-- exact scans 5-35x slower than the index.  10 is the least that keeps
+-- radius and filtered queries on the faster plan (sql/plan.sql, fgcost.c),
+-- and still lets postgres_fdw ship a shard's LIMIT (it stopped at 20).
 CREATE FUNCTION l2_distance(face_embedding, face_embedding) RETURNS float8
-    AS 'MODULE_PATHNAME', 'face_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 40;
+    AS 'MODULE_PATHNAME', 'face_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
 CREATE FUNCTION face_l2_squared_distance(face_embedding, face_embedding) RETURNS float8
-    AS 'MODULE_PATHNAME', 'face_l2_squared_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 40;
+    AS 'MODULE_PATHNAME', 'face_l2_squared_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
 CREATE FUNCTION inner_product(face_embedding, face_embedding) RETURNS float8
-    AS 'MODULE_PATHNAME', 'face_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 40;
+    AS 'MODULE_PATHNAME', 'face_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
 CREATE FUNCTION face_negative_inner_product(face_embedding, face_embedding) RETURNS float8
-    AS 'MODULE_PATHNAME', 'face_negative_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 40;
+    AS 'MODULE_PATHNAME', 'face_negative_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
 CREATE FUNCTION cosine_distance(face_embedding, face_embedding) RETURNS float8
-    AS 'MODULE_PATHNAME', 'face_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 40;
+    AS 'MODULE_PATHNAME', 'face_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
 CREATE FUNCTION l2_norm(face_embedding) RETURNS float8
     AS 'MODULE_PATHNAME', 'face_l2_norm' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION l2_normalize(face_embedding) RETURNS face_embedding

@@ -28,7 +28,7 @@ CREATE FUNCTION face_sphere_center(face_sphere) RETURNS face_embedding
 CREATE FUNCTION face_sphere_radius(face_sphere) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION face_sphere_contains(face_embedding, face_sphere) RETURNS bool
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 40;  -- as l2_distance
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;  -- as l2_distance
 CREATE OPERATOR <@ (LEFTARG = face_embedding, RIGHTARG = face_sphere,
     FUNCTION = face_sphere_contains, RESTRICT = contsel, JOIN = contjoinsel);
 

@@ -5,9 +5,9 @@
 
 -- Distances cost the planner what they cost a scan (parts/10_embedding.sql):
 -- with the default cost, exact scans looked cheaper than the index.
-ALTER FUNCTION l2_distance(face_embedding, face_embedding) COST 40;
-ALTER FUNCTION face_l2_squared_distance(face_embedding, face_embedding) COST 40;
-ALTER FUNCTION inner_product(face_embedding, face_embedding) COST 40;
-ALTER FUNCTION face_negative_inner_product(face_embedding, face_embedding) COST 40;
-ALTER FUNCTION cosine_distance(face_embedding, face_embedding) COST 40;
-ALTER FUNCTION face_sphere_contains(face_embedding, face_sphere) COST 40;
+ALTER FUNCTION l2_distance(face_embedding, face_embedding) COST 10;
+ALTER FUNCTION face_l2_squared_distance(face_embedding, face_embedding) COST 10;
+ALTER FUNCTION inner_product(face_embedding, face_embedding) COST 10;
+ALTER FUNCTION face_negative_inner_product(face_embedding, face_embedding) COST 10;
+ALTER FUNCTION cosine_distance(face_embedding, face_embedding) COST 10;
+ALTER FUNCTION face_sphere_contains(face_embedding, face_sphere) COST 10;

@@ -6,7 +6,7 @@
  * distinct queries, 0.3 us when one query repeats), against 0.26 us for a
  * cached row of a sequential scan, which the planner charges 0.084, and
  * 0.56 us for one that also computes a distance (with the distance
- * functions' COST 40).  So an element read is charged 0.075 random page
+ * functions' COST 10).  So an element read is charged 0.075 random page
  * reads (0.3 at the defaults).  The first row costs a
  * search of width ef_search (about ef_search * 2m element reads, measured
  * 1.1x that); every further row streamed costs about one more expansion,
