@@ -407,7 +407,10 @@ main(int argc, char **argv)
 	else
 		of_pipeline_options_init(&c.opt);
 	if (single)
+	{
 		c.opt.npasses = 0;
+		c.opt.small.input_size = 0;
+	}
 	if (align >= 0)
 		c.opt.align = (of_align_mode) align;
 	if (input_size > 0)

@@ -20,10 +20,10 @@ of_pipeline_options_init(of_pipeline_options *o)
 {
 	of_pipeline_options_faceapi(o);
 	o->align = OF_ALIGN_SIMILARITY;
-	o->npasses = 3;
+	o->npasses = 2;
 	o->passes[0] = (of_detector_pass) {224, 0.75, 0};
 	o->passes[1] = (of_detector_pass) {224, 0.6, 0};
-	o->passes[2] = (of_detector_pass) {640, 1.0, 480};
+	o->small = (of_small_faces) {640, 480, 0.08, 1.5, 128};
 }
 
 /* Detector input cells outside the image: a zero pixel after normalisation. */
@@ -108,16 +108,115 @@ detector_pass(const of_models *m, const of_image *img, int N, double fill, doubl
 	return OF_OK;
 }
 
+int
+of_small_face_tile(const of_small_faces *sf, const of_detection *d, int img_w, int img_h,
+				   of_rect *r)
+{
+	double		S = img_w > img_h ? img_w : img_h;
+	double		scale = sf->input_size / S;	/* detector pixels per image pixel */
+	double		side = (d->w > d->h ? d->w : d->h) * scale * sf->context;
+	int			T = (int) ceil(side / 32) * 32;
+	int			R;
+
+	if (T < sf->min_tile)
+		T = sf->min_tile;
+	if (T > sf->input_size)
+		T = sf->input_size;
+	R = (int) lround(T / scale);
+	r->w = R < img_w ? R : img_w;
+	r->h = R < img_h ? R : img_h;
+	r->x = (int) lround(d->x + d->w / 2 - r->w / 2.0);
+	r->y = (int) lround(d->y + d->h / 2 - r->h / 2.0);
+	if (r->x > img_w - r->w)
+		r->x = img_w - r->w;
+	if (r->y > img_h - r->h)
+		r->y = img_h - r->h;
+	if (r->x < 0)
+		r->x = 0;
+	if (r->y < 0)
+		r->y = 0;
+	return T;
+}
+
+/* One detector pass through tile r at input T; boxes come back image-relative. */
+static of_status
+tile_pass(const of_models *m, const of_image *img, of_rect r, int T, double min_score,
+		  float *input, float *raw, of_detection **out, int *n, of_error *err)
+{
+	of_status	st = of_preprocess(img, r, T, 0, of_detector_mean, input, err);
+
+	if (st == OF_OK)
+		st = of_detector_forward(m, input, T, raw, err);
+	if (st == OF_OK)
+		st = of_detect_decode(raw, T, r.w, r.h, min_score, out, n, err);
+	for (int i = 0; st == OF_OK && i < *n; i++)
+	{
+		of_detection *d = &(*out)[i];
+
+		d->left = (r.x + d->left * r.w) / img->width;
+		d->right = (r.x + d->right * r.w) / img->width;
+		d->top = (r.y + d->top * r.h) / img->height;
+		d->bottom = (r.y + d->bottom * r.h) / img->height;
+		of_detection_finish(d, img->width, img->height);
+	}
+	return st;
+}
+
+/* Append d[0..nd) to *all (n entries). */
+static of_status
+append(of_detection **all, int *n, const of_detection *d, int nd, of_error *err)
+{
+	of_detection *tmp;
+
+	if (nd == 0)
+		return OF_OK;
+	tmp = realloc(*all, (size_t) (*n + nd) * sizeof(**all));
+	if (tmp == NULL)
+		return of_fail(err, OF_ENOMEM, "pipeline: out of memory");
+	memcpy(tmp + *n, d, (size_t) nd * sizeof(*d));
+	*all = tmp;
+	*n += nd;
+	return OF_OK;
+}
+
+/*
+ * The main pass's near misses: its candidates d[0..nd) (scores above
+ * probe_score) after NMS, those at or below min_score; *probes is malloc'd.
+ */
+static of_status
+near_misses(const of_detection *d, int nd, int input_size, double min_score,
+			of_detection **probes, int *np, of_error *err)
+{
+	int		   *keep = malloc((size_t) (nd > 0 ? nd : 1) * sizeof(int));
+	int			nkeep = 0;
+	of_status	st;
+
+	*probes = NULL;
+	*np = 0;
+	if (keep == NULL)
+		return of_fail(err, OF_ENOMEM, "pipeline: out of memory");
+	st = of_detect_nms(d, nd, OF_DETECTOR_IOU, input_size, keep, &nkeep, err);
+	for (int i = 0; st == OF_OK && i < nkeep; i++)
+		if (d[keep[i]].score <= min_score)
+			st = append(probes, np, &d[keep[i]], 1, err);
+	free(keep);
+	return st;
+}
+
 of_status
 of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_options *o,
 				   of_detection **dets, int *n, of_error *err)
 {
 	int			maxN = o->input_size,
 				total = 0,
-				nkeep = 0;
+				nkeep = 0,
+				nprobes = 0,
+				longer,
+				small;
 	float	   *input = NULL,
 			   *raw = NULL;
-	of_detection *all = NULL;
+	of_detection *all = NULL,
+			   *probes = NULL;
 	int		   *keep = NULL;
 	of_status	st = OF_OK;
 
@@ -139,6 +238,18 @@ of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_op
 		if (N > maxN)
 			maxN = N;
 	}
+	longer = img->width > img->height ? img->width : img->height;
+	small = o->small.input_size > 0 && longer >= o->small.min_side;
+	if (small)
+	{
+		if (o->small.input_size % 32 != 0 || o->small.input_size > OF_DETECTOR_MAX_INPUT ||
+			o->small.min_tile < 32 || o->small.context <= 0)
+			return of_fail(err, OF_EINVAL,
+						   "pipeline: small-face input size %d is not a multiple of 32 in 32..%d, "
+						   "or its tile is empty", o->small.input_size, OF_DETECTOR_MAX_INPUT);
+		if (o->small.input_size > maxN)
+			maxN = o->small.input_size;
+	}
 	input = malloc((size_t) maxN * maxN * 3 * sizeof(float));
 	raw = malloc((size_t) (maxN / 32) * (maxN / 32) * 25 * sizeof(float));
 	if (input == NULL || raw == NULL)
@@ -151,30 +262,49 @@ of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_op
 	{
 		int			N = p < 0 ? o->input_size : o->passes[p].input_size;
 		double		fill = p < 0 ? 1.0 : o->passes[p].fill;
+		/* the main pass keeps its near misses for the small-face tiles */
+		double		threshold = p < 0 && small && o->small.probe_score < o->min_score ?
+			o->small.probe_score : o->min_score;
 		of_detection *d = NULL;
-		int			nd = 0;
+		int			nd = 0,
+					nabove = 0;
 
-		if (p >= 0 && (img->width > img->height ? img->width : img->height) < o->passes[p].min_side)
+		if (p >= 0 && longer < o->passes[p].min_side)
 			continue;
 		if (of_cancelled())
 		{
 			st = of_fail(err, OF_ECANCELED, "face detection canceled");
 			break;
 		}
-		st = detector_pass(m, img, N, fill, o->min_score, input, raw, &d, &nd, err);
-		if (st == OF_OK && nd > 0)
+		st = detector_pass(m, img, N, fill, threshold, input, raw, &d, &nd, err);
+		if (st == OF_OK && threshold < o->min_score)
 		{
-			of_detection *tmp = realloc(all, (size_t) (total + nd) * sizeof(*all));
-
-			if (tmp == NULL)
-				st = of_fail(err, OF_ENOMEM, "pipeline: out of memory");
-			else
-			{
-				all = tmp;
-				memcpy(all + total, d, (size_t) nd * sizeof(*d));
-				total += nd;
-			}
+			/* those above min_score, in their order, as a pass at min_score gives them */
+			st = near_misses(d, nd, N, o->min_score, &probes, &nprobes, err);
+			for (int i = 0; i < nd; i++)
+				if (d[i].score > o->min_score)
+					d[nabove++] = d[i];
+			nd = nabove;
 		}
+		if (st == OF_OK)
+			st = append(&all, &total, d, nd, err);
+		free(d);
+	}
+	for (int i = 0; i < nprobes && st == OF_OK; i++)
+	{
+		of_rect		r;
+		int			T = of_small_face_tile(&o->small, &probes[i], img->width, img->height, &r);
+		of_detection *d = NULL;
+		int			nd = 0;
+
+		if (of_cancelled())
+		{
+			st = of_fail(err, OF_ECANCELED, "face detection canceled");
+			break;
+		}
+		st = tile_pass(m, img, r, T, o->min_score, input, raw, &d, &nd, err);
+		if (st == OF_OK)
+			st = append(&all, &total, d, nd, err);
 		free(d);
 	}
 	if (st != OF_OK || total == 0)
@@ -192,8 +322,8 @@ of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_op
 	 * (bit-exact); merged passes compare image-relative boxes (IoU does not
 	 * depend on the axis scales).
 	 */
-	st = of_detect_nms(all, total, OF_DETECTOR_IOU, o->npasses == 0 ? o->input_size : 1.0,
-					   keep, &nkeep, err);
+	st = of_detect_nms(all, total, OF_DETECTOR_IOU,
+					   o->npasses == 0 && nprobes == 0 ? o->input_size : 1.0, keep, &nkeep, err);
 	if (st == OF_OK)
 	{
 		of_detection *res;
@@ -215,6 +345,7 @@ of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_op
 done:
 	free(keep);
 	free(all);
+	free(probes);
 	free(raw);
 	free(input);
 	return st;

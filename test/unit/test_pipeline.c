@@ -359,6 +359,43 @@ check_prominent(void)
 	ok(of_most_prominent_face(f, 0) == -1, "most prominent: none");
 }
 
+/* The small-face tile: centred on the near miss, inside the image, at the pass's scale. */
+static void
+check_small_face_tile(void)
+{
+	of_pipeline_options o;
+	of_detection d;
+	of_rect		r;
+	int			T;
+
+	of_pipeline_options_init(&o);
+	memset(&d, 0, sizeof(d));
+	/* a 60 px near miss in a 1920 x 1280 photo: 20 px at 640, 1.5 x = 30 -> the 128 minimum */
+	d.x = 900, d.y = 600, d.w = 60, d.h = 50;
+	T = of_small_face_tile(&o.small, &d, 1920, 1280, &r);
+	ok(T == 128 && r.w == 384 && r.h == 384 && r.x == 930 - 192 && r.y == 625 - 192,
+	   "small-face tile: minimum size, centred (T %d, %d,%d %dx%d)", T, r.x, r.y, r.w, r.h);
+	/* larger near miss: 1.5 x its side at the pass's scale, rounded up to 32 */
+	d.w = d.h = 300;
+	T = of_small_face_tile(&o.small, &d, 1920, 1280, &r);
+	ok(T == 160 && r.w == 480, "small-face tile: 1.5 x the side, a multiple of 32 (T %d, %d px)",
+	   T, r.w);
+	/* at a corner the tile moves inside the image */
+	d.x = d.y = -20;
+	d.w = d.h = 60;
+	T = of_small_face_tile(&o.small, &d, 1920, 1280, &r);
+	ok(r.x == 0 && r.y == 0 && r.w == 384, "small-face tile: clamped at the top-left corner");
+	d.x = 1900, d.y = 1270;
+	T = of_small_face_tile(&o.small, &d, 1920, 1280, &r);
+	ok(r.x + r.w == 1920 && r.y + r.h == 1280, "small-face tile: clamped at the bottom-right corner");
+	/* a tile larger than the photo is the whole photo */
+	d.x = d.y = 50;
+	d.w = d.h = 400;
+	T = of_small_face_tile(&o.small, &d, 500, 375, &r);
+	ok(r.x == 0 && r.y == 0 && r.w == 500 && r.h == 375 && T == o.small.input_size,
+	   "small-face tile: never larger than the photo (%d,%d %dx%d, T %d)", r.x, r.y, r.w, r.h, T);
+}
+
 static int
 always_cancel(void)
 {
@@ -401,6 +438,7 @@ main(void)
 	for (int s = 1; s <= 6; s++)
 		check_sample(m, s);
 	check_prominent();
+	check_small_face_tile();
 	check_cancel(m);
 	of_models_close(m);
 	return unit_done();
