@@ -9,7 +9,8 @@
  * Options (before or after the command): -m FILE (model file; else
  *          $OPENFACE_MODEL_FILE, else models/openface.ofm),
  *          --faceapi (face-api's exact flow), --align faceapi|similarity,
- *          --input-size N, --min-score S, --single-pass, -l (detect: landmarks),
+ *          --input-size N, --min-score S, --single-pass, --whole-decode,
+ *          -l (detect: landmarks),
  *          -n (embed: L2-normalise), -s N (chip size), -r N (bench runs).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -52,6 +53,7 @@ usage(void)
 			"  --input-size N      detector input size, multiple of 32 (default 416)\n"
 			"  --min-score S       detection score threshold (default 0.5)\n"
 			"  --single-pass       only the main detector pass (no extra scales/canvas passes)\n"
+			"  --whole-decode      detect on the whole decode, not a DCT-scaled one\n"
 			"  -l                  detect: also print the 68 landmarks\n"
 			"  -n                  embed: L2-normalise the descriptors\n"
 			"  -s N                chip: size in pixels (default 150)\n"
@@ -130,17 +132,21 @@ cmd_faces(const cli *c, of_models *m, int nfiles, char **files, int embed)
 
 	for (int i = 0; i < nfiles; i++)
 	{
-		of_image	img;
+		of_photo	ph;
 		of_face    *faces = NULL;
 		int			n = 0;
+		size_t		len = 0;
+		unsigned char *data = slurp(files[i], &len);
 		of_error	err;
 
-		if (load_image(files[i], &img) != 0)
+		if (data == NULL)
 		{
+			fprintf(stderr, "openface: cannot read %s\n", files[i]);
 			rc = 1;
 			continue;
 		}
-		if (of_pipeline_run(m, &img, &c->opt, &faces, &n, &err) != OF_OK)
+		if (of_photo_open(data, len, NULL, of_pipeline_detect_side(&c->opt), &ph, &err) != OF_OK ||
+			of_pipeline_run_photo(m, &ph, &c->opt, 1, &faces, &n, &err) != OF_OK)
 		{
 			fprintf(stderr, "openface: %s: %s\n", files[i], err.msg);
 			rc = 1;
@@ -173,7 +179,8 @@ cmd_faces(const cli *c, of_models *m, int nfiles, char **files, int embed)
 			putchar('\n');
 		}
 		free(faces);
-		of_image_free(&img);
+		of_photo_free(&ph);
+		free(data);
 	}
 	return rc;
 }
@@ -340,6 +347,7 @@ main(int argc, char **argv)
 	of_error	err;
 	int			faceapi = 0,
 				single = 0,
+				whole = 0,
 				input_size = 0,
 				align = -1;
 	double		min_score = -1;
@@ -360,6 +368,8 @@ main(int argc, char **argv)
 			c.model = argv[++i];
 		else if (strcmp(a, "--faceapi") == 0)
 			faceapi = 1;
+		else if (strcmp(a, "--whole-decode") == 0)
+			whole = 1;
 		else if (strcmp(a, "--single-pass") == 0)
 			single = 1;
 		else if (strcmp(a, "--align") == 0 && v)
@@ -411,6 +421,8 @@ main(int argc, char **argv)
 		c.opt.npasses = 0;
 		c.opt.small.input_size = 0;
 	}
+	if (whole)
+		c.opt.scaled_view = 0;
 	if (align >= 0)
 		c.opt.align = (of_align_mode) align;
 	if (input_size > 0)

@@ -85,6 +85,7 @@ typedef struct of_pipeline_options
 	int			npasses;		/* extra detector passes merged by NMS */
 	of_detector_pass passes[OF_MAX_EXTRA_PASSES];
 	of_small_faces small;		/* merged by NMS with the passes */
+	int			scaled_view;	/* photos: detect on a DCT-scaled decode (of_photo) */
 } of_pipeline_options;
 
 typedef struct of_face
@@ -116,6 +117,23 @@ void		of_pipeline_options_faceapi(of_pipeline_options *o);
 of_status	of_pipeline_run(const of_models *m, const of_image *img,
 							const of_pipeline_options *o, of_face **faces, int *nfaces,
 							of_error *err);
+
+/*
+ * The longer side a photo's view needs for the detector passes of o (for
+ * of_photo_open): twice what they read; 0, a whole decode, unless
+ * o->scaled_view.
+ */
+int			of_pipeline_detect_side(const of_pipeline_options *o);
+
+/*
+ * of_pipeline_run (all = 1) or of_pipeline_run_prominent (all = 0) on a
+ * photo: the detector reads photo->view, and the faces' crops read
+ * photo->full, whose regions are decoded here as they are needed.  Boxes and
+ * landmarks are in full-resolution pixels.
+ */
+of_status	of_pipeline_run_photo(const of_models *m, of_photo *photo,
+								  const of_pipeline_options *o, int all, of_face **faces,
+								  int *nfaces, of_error *err);
 
 /*
  * Only the face of_most_prominent_face would pick from of_pipeline_run's

@@ -396,6 +396,64 @@ check_small_face_tile(void)
 	   "small-face tile: never larger than the photo (%d,%d %dx%d, T %d)", r.x, r.y, r.w, r.h, T);
 }
 
+/*
+ * A photo: detected on a DCT-scaled view, faces cut from full-resolution
+ * regions.  Not scaled (sample2 under the defaults), the same faces to the
+ * bit as on the whole decode; scaled (without the small-face tiles the view
+ * may be 1/2), the same face, a nearby descriptor, and only part of the
+ * photo decoded at full size.
+ */
+static void
+check_photo(const of_models *m)
+{
+	size_t		len;
+	unsigned char *data = (unsigned char *) read_file("test/fixtures/images/sample2.jpg", &len);
+	of_image	img;
+	of_pipeline_options o;
+	of_error	err;
+
+	if (!ok(data != NULL && of_image_decode(data, len, NULL, &img, &err) == OF_OK,
+			"photo: sample2 decoded"))
+		return;
+	for (int scaled = 0; scaled <= 1; scaled++)
+	{
+		of_photo	ph;
+		of_face    *a = NULL,
+				   *b = NULL;
+		int			na = 0,
+					nb = 0;
+
+		of_pipeline_options_init(&o);
+		if (scaled)
+			o.small.input_size = 0;
+		ok(of_pipeline_run(m, &img, &o, &a, &na, &err) == OF_OK &&
+		   of_photo_open(data, len, NULL, of_pipeline_detect_side(&o), &ph, &err) == OF_OK &&
+		   of_pipeline_run_photo(m, &ph, &o, 1, &b, &nb, &err) == OF_OK &&
+		   of_photo_scaled(&ph) == scaled && na == 1 && nb == 1,
+		   "photo (%s view): one face on both paths", scaled ? "scaled" : "whole");
+		if (na == 1 && nb == 1 && !scaled)
+			ok(memcmp(a, b, sizeof(*a)) == 0, "photo (whole view): the same face to the bit");
+		else if (na == 1 && nb == 1)
+		{
+			double		d = 0;
+
+			for (int k = 0; k < OF_DESCRIPTOR_DIM; k++)
+				d += (double) (a->descriptor[k] - b->descriptor[k]) * (a->descriptor[k] - b->descriptor[k]);
+			ok(fabs(a->x - b->x) < 10 && fabs(a->y - b->y) < 10 && fabs(a->w - b->w) < 10 &&
+			   sqrt(d) < 0.1, "photo (scaled view %dx%d): the same face, descriptors %.4f apart",
+			   ph.view.width, ph.view.height, sqrt(d));
+			ok((double) ph.have.w * ph.have.h < 0.2 * img.width * img.height,
+			   "photo (scaled view): %dx%d of %dx%d decoded at full size", ph.have.w, ph.have.h,
+			   img.width, img.height);
+		}
+		free(a);
+		free(b);
+		of_photo_free(&ph);
+	}
+	of_image_free(&img);
+	free(data);
+}
+
 static int
 always_cancel(void)
 {
@@ -439,6 +497,7 @@ main(void)
 		check_sample(m, s);
 	check_prominent();
 	check_small_face_tile();
+	check_photo(m);
 	check_cancel(m);
 	of_models_close(m);
 	return unit_done();
