@@ -23,6 +23,9 @@
  */
 #define OF_PIPELINE_VIEW_OVERSAMPLE 2
 
+/* A tile's face with more than this share of its box inside a face the passes found is that face. */
+#define OF_PIPELINE_INSIDE 0.5
+
 void
 of_pipeline_options_faceapi(of_pipeline_options *o)
 {
@@ -240,6 +243,28 @@ near_misses(const of_detection *d, int nd, int input_size, double min_score,
 	return st;
 }
 
+/*
+ * Whether most of box d lies within one of the faces found[0..n): a face
+ * within a face is the same face (on sample1 a tile found the lower half of a
+ * tilted face as a second face, all of it inside the first; NMS let it pass,
+ * its IoU being 0.35).
+ */
+static int
+inside_found(const of_detection *d, const of_detection *found, int n)
+{
+	double		area = (d->right - d->left) * (d->bottom - d->top);
+
+	for (int i = 0; i < n; i++)
+	{
+		double		w = fmin(d->right, found[i].right) - fmax(d->left, found[i].left),
+					h = fmin(d->bottom, found[i].bottom) - fmax(d->top, found[i].top);
+
+		if (w > 0 && h > 0 && w * h > OF_PIPELINE_INSIDE * area)
+			return 1;
+	}
+	return 0;
+}
+
 of_status
 of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_options *o,
 				   of_detection **dets, int *n, of_error *err)
@@ -248,6 +273,7 @@ of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_op
 				total = 0,
 				nkeep = 0,
 				nprobes = 0,
+				nfound,
 				longer,
 				small;
 	float	   *input = NULL,
@@ -327,21 +353,25 @@ of_pipeline_detect(const of_models *m, const of_image *img, const of_pipeline_op
 			st = append(&all, &total, d, nd, err);
 		free(d);
 	}
+	/* what the passes found, before the tiles add theirs */
+	nfound = total;
 	for (int i = 0; i < nprobes && st == OF_OK; i++)
 	{
 		of_rect		r;
-		int			T = of_small_face_tile(&o->small, &probes[i], img->width, img->height, &r);
+		int			T;
 		of_detection *d = NULL;
 		int			nd = 0;
 
+		T = of_small_face_tile(&o->small, &probes[i], img->width, img->height, &r);
 		if (of_cancelled())
 		{
 			st = of_fail(err, OF_ECANCELED, "face detection canceled");
 			break;
 		}
 		st = tile_pass(m, img, r, T, o->min_score, input, raw, &d, &nd, err);
-		if (st == OF_OK)
-			st = append(&all, &total, d, nd, err);
+		for (int k = 0; st == OF_OK && k < nd; k++)
+			if (!inside_found(&d[k], all, nfound))
+				st = append(&all, &total, &d[k], 1, err);
 		free(d);
 	}
 	if (st != OF_OK || total == 0)

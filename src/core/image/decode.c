@@ -11,6 +11,7 @@
 #include "image/image.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,8 @@
  * subsampling) of the cut could differ from a whole decode.
  */
 #define OF_JPEG_REGION_MARGIN 16
+/* Side of the square blocks an orientation is applied in (see place). */
+#define OF_PLACE_BLOCK 64
 /* Largest single ancillary PNG chunk we let libpng buffer. */
 #define OF_PNG_CHUNK_MAX ((png_alloc_size_t) 8 * 1024 * 1024)
 #define OF_PNG_CHUNK_CACHE 256
@@ -227,22 +230,47 @@ upright_size(int o, int w, int h, int *W, int *H)
 
 /*
  * Copy rectangle r of the upright image (W wide) into dst from src, a
- * stored-image window of sw x ... pixels whose top-left is stored pixel
- * (sx0, sy0); w, h are the stored image's size.
+ * stored-image window sw pixels wide whose top-left is stored pixel (sx0,
+ * sy0); w, h are the stored image's size.  Square blocks keep the column
+ * reads of a rotation within the cache: sample2 turned by orientation 6 took
+ * 12 ms pixel by pixel, 5.4 ms in blocks (16 to 128 alike).
  */
 static void
 place(unsigned char *dst, int W, of_rect r, const unsigned char *src, int sw, int sx0, int sy0,
 	  int o, int w, int h)
 {
-	for (int y = r.y; y < r.y + r.h; y++)
-		for (int x = r.x; x < r.x + r.w; x++)
-		{
-			int			sx,
-						sy;
+	int			ax,
+				ay,
+				bx,
+				by;
+	ptrdiff_t	step;
 
-			stored_point(o, w, h, x, y, &sx, &sy);
-			memcpy(dst + ((size_t) y * W + x) * 3,
-				   src + ((size_t) (sy - sy0) * sw + (sx - sx0)) * 3, 3);
+	/* one step right in the upright image is a fixed step in the stored one */
+	stored_point(o, w, h, 0, 0, &ax, &ay);
+	stored_point(o, w, h, 1, 0, &bx, &by);
+	step = ((ptrdiff_t) (by - ay) * sw + (bx - ax)) * 3;
+	for (int y0 = r.y; y0 < r.y + r.h; y0 += OF_PLACE_BLOCK)
+		for (int x0 = r.x; x0 < r.x + r.w; x0 += OF_PLACE_BLOCK)
+		{
+			int			y1 = y0 + OF_PLACE_BLOCK < r.y + r.h ? y0 + OF_PLACE_BLOCK : r.y + r.h,
+						n = (x0 + OF_PLACE_BLOCK < r.x + r.w ? x0 + OF_PLACE_BLOCK : r.x + r.w) - x0;
+
+			for (int y = y0; y < y1; y++)
+			{
+				unsigned char *d = dst + ((size_t) y * W + x0) * 3;
+				const unsigned char *p;
+				int			sx,
+							sy;
+
+				stored_point(o, w, h, x0, y, &sx, &sy);
+				p = src + ((size_t) (sy - sy0) * sw + (sx - sx0)) * 3;
+				for (int i = 0; i < n; i++, d += 3, p += step)
+				{
+					d[0] = p[0];
+					d[1] = p[1];
+					d[2] = p[2];
+				}
+			}
 		}
 }
 
