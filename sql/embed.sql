@@ -19,7 +19,7 @@ SELECT name, count(*) AS faces FROM photos, face_embed_all(img) GROUP BY name OR
 SELECT name, face_embed(img) IS NULL AS no_face FROM photos WHERE name IN ('noface', 'sample2') ORDER BY name;
 RESET openface.mode;
 
--- the default pipeline finds the same faces here
+-- the default pipeline finds the same faces, and the fourth person of sample4 (its small-face tiles)
 SELECT name, count(*) AS faces FROM photos, face_embed_all(img) GROUP BY name ORDER BY name;
 SELECT count(*) FROM photos, face_detect(img) WHERE name = 'noface';
 

@@ -108,6 +108,7 @@ usage(FILE *out)
 			"  --input-size N      detector input size, multiple of 32 (default 416)\n"
 			"  --min-score S       detection score threshold (default 0.5)\n"
 			"  --single-pass       only the main detector pass (no extra scales/canvas passes)\n"
+			"  --whole-decode      detect on the whole decode, not a DCT-scaled one\n"
 			"  --tolerance T       identify: largest distance that names a person (default %.2g)\n"
 			"  -l                  detect: also print the 68 landmarks\n"
 			"  -n                  embed: L2-normalise the descriptors\n"
@@ -450,19 +451,34 @@ load_image(const cli *c, const char *path, of_image *img)
 	return 0;
 }
 
-/* Every face of a photo; *n = 0 and EXIT_NO_FACE when there is none. */
+/*
+ * The faces of the photo at path, all of them or the most prominent: the
+ * detector reads a DCT-scaled view, the crops full-resolution regions, as
+ * in SQL.  *n = 0 and EXIT_NO_FACE when there is none.
+ */
 static int
-photo_faces(const cli *c, of_models *m, const char *path, of_face **faces, int *n)
+photo_faces(const cli *c, of_models *m, const char *path, int all, of_face **faces, int *n)
 {
-	of_image	img;
+	size_t		len = 0;
+	unsigned char *data = slurp(path, &len);
+	of_photo	ph;
 	of_error	err;
 	int			rc = EXIT_ALL_GOOD;
 
 	*faces = NULL;
 	*n = 0;
-	if (load_image(c, path, &img) != 0)
+	if (data == NULL)
+	{
+		fprintf(stderr, "openface: cannot read %s: %s\n", path, strerror(errno));
 		return EXIT_ERROR;
-	if (of_pipeline_run(m, &img, &c->opt, faces, n, &err) != OF_OK)
+	}
+	if (of_photo_open(data, len, &c->decode, of_pipeline_detect_side(&c->opt), &ph, &err) != OF_OK)
+	{
+		fprintf(stderr, "openface: %s: %s\n", path, err.msg);
+		free(data);
+		return EXIT_ERROR;
+	}
+	if (of_pipeline_run_photo(m, &ph, &c->opt, all, faces, n, &err) != OF_OK)
 	{
 		fprintf(stderr, "openface: %s: %s\n", path, err.msg);
 		rc = EXIT_ERROR;
@@ -472,7 +488,8 @@ photo_faces(const cli *c, of_models *m, const char *path, of_face **faces, int *
 		no_face(path);
 		rc = EXIT_NO_FACE;
 	}
-	of_image_free(&img);
+	of_photo_free(&ph);
+	free(data);
 	return rc;
 }
 
@@ -486,7 +503,7 @@ cmd_faces(const cli *c, of_models *m, const file_list *files, int embed)
 		of_face    *faces;
 		int			n;
 
-		rc = merge_status(rc, photo_faces(c, m, files->path[i], &faces, &n));
+		rc = merge_status(rc, photo_faces(c, m, files->path[i], 1, &faces, &n));
 		for (int f = 0; f < n; f++)
 		{
 			const of_face *fc = &faces[f];
@@ -549,33 +566,17 @@ cmd_identify(const cli *c, of_models *m, const char *known_dir, const file_list 
 	}
 	for (int i = 0; i < known.n; i++)
 	{
-		of_image	img;
-		of_face    *face = NULL;
-		of_error	err;
+		of_face    *face;
+		int			n;
 
-		if (load_image(c, known.path[i], &img) != 0)
-		{
-			rc = EXIT_ERROR;
-			continue;
-		}
-		if (of_pipeline_run_prominent(m, &img, &c->opt, &face, &err) != OF_OK)
-		{
-			fprintf(stderr, "openface: %s: %s\n", known.path[i], err.msg);
-			rc = EXIT_ERROR;
-		}
-		else if (face == NULL)
-		{
-			no_face(known.path[i]);
-			rc = merge_status(rc, EXIT_NO_FACE);
-		}
-		else
+		rc = merge_status(rc, photo_faces(c, m, known.path[i], 0, &face, &n));
+		if (n > 0)
 		{
 			memcpy(desc + (size_t) nknown * OF_DESCRIPTOR_DIM, face->descriptor,
 				   sizeof(face->descriptor));
 			who[nknown++] = known.label[i];
 		}
 		free(face);
-		of_image_free(&img);
 	}
 	if (nknown == 0)
 	{
@@ -589,7 +590,7 @@ cmd_identify(const cli *c, of_models *m, const char *known_dir, const file_list 
 		of_face    *faces;
 		int			n;
 
-		rc = merge_status(rc, photo_faces(c, m, photos->path[i], &faces, &n));
+		rc = merge_status(rc, photo_faces(c, m, photos->path[i], 1, &faces, &n));
 		for (int f = 0; f < n; f++)
 		{
 			int			best = 0;
@@ -837,6 +838,7 @@ main(int argc, char **argv)
 	file_list	files = {0};
 	int			faceapi = 0,
 				single = 0,
+				whole = 0,
 				input_size = 0,
 				align = -1;
 	double		min_score = -1,
@@ -867,6 +869,8 @@ main(int argc, char **argv)
 			faceapi = 1;
 		else if (strcmp(a, "--single-pass") == 0)
 			single = 1;
+		else if (strcmp(a, "--whole-decode") == 0)
+			whole = 1;
 		else if (strcmp(a, "-l") == 0)
 			c.landmarks = 1;
 		else if (strcmp(a, "-n") == 0)
@@ -948,7 +952,12 @@ main(int argc, char **argv)
 	/* as SQL: phones store portraits sideways with a tag; face-api ignores it */
 	c.decode.apply_exif_orientation = !faceapi;
 	if (single)
+	{
 		c.opt.npasses = 0;
+		c.opt.small.input_size = 0;
+	}
+	if (whole)
+		c.opt.scaled_view = 0;
 	if (align >= 0)
 		c.opt.align = (of_align_mode) align;
 	if (input_size > 0)

@@ -255,6 +255,36 @@ supersampling(const of_similarity *t)
 	return k < 1 ? 1 : (k > 4 ? 4 : k);
 }
 
+of_rect
+of_similarity_footprint(const of_similarity *t, int size)
+{
+	/* sample positions stay within the chip's pixel squares: corners at -0.5, size - 0.5 */
+	double		lo_x = INFINITY,
+				lo_y = INFINITY,
+				hi_x = -INFINITY,
+				hi_y = -INFINITY;
+	of_rect		r;
+
+	for (int k = 0; k < 4; k++)
+	{
+		double		u = (k & 1) ? size - 0.5 : -0.5,
+					v = (k & 2) ? size - 0.5 : -0.5;
+		double		x = t->a * u - t->b * v + t->tx,
+					y = t->b * u + t->a * v + t->ty;
+
+		lo_x = fmin(lo_x, x);
+		lo_y = fmin(lo_y, y);
+		hi_x = fmax(hi_x, x);
+		hi_y = fmax(hi_y, y);
+	}
+	/* the bilinear taps floor(p) and floor(p) + 1 */
+	r.x = (int) floor(lo_x);
+	r.y = (int) floor(lo_y);
+	r.w = (int) floor(hi_x) + 2 - r.x;
+	r.h = (int) floor(hi_y) + 2 - r.y;
+	return r;
+}
+
 void
 of_similarity_warp_input(const of_image *img, const of_similarity *t, int size,
 						 const float mean[3], float *out)

@@ -58,6 +58,12 @@ of_status	of_similarity_fit(const double *pts136, int size, of_similarity *out,
 void		of_similarity_warp_input(const of_image *img, const of_similarity *t, int size,
 									 const float mean[3], float *out);
 
+/*
+ * The image pixels a warp through t into a size x size chip reads (with its
+ * bilinear neighbours), unclipped.
+ */
+of_rect		of_similarity_footprint(const of_similarity *t, int size);
+
 /* The same warp as an RGB8 image (values rounded to nearest) for display. */
 of_status	of_similarity_warp_rgb(const of_image *img, const of_similarity *t, int size,
 								   of_image *out, of_error *err);

@@ -10,8 +10,9 @@
  *    passes at input 224 with the image shrunk onto a zero canvas (faces that
  *    fill the frame: LFW images with the labelled face found 79.7% → 99.9%,
  *    faces/people, mostly tight crops, 12/50 → 50/50), a pass at input 640
- *    on images of 480 px and more (faces under ~40 px: 2 → 7 of 7 in a group
- *    photo), and a similarity alignment for the descriptor (LFW pairs,
+ *    on images of 480 px and more, since run only where the main pass nearly
+ *    found a face (the small-face tiles below: faces under ~40 px, 2 → 7 of
+ *    7 in a group photo), and a similarity alignment for the descriptor (LFW pairs,
  *    threshold from the train split: 98.5% → 98.9% on the test split, raw
  *    descriptors).
  *
@@ -49,6 +50,30 @@ typedef struct of_detector_pass
 	int			min_side;
 } of_detector_pass;
 
+/*
+ * The small-face pass: the main pass's near misses (its candidates after NMS
+ * scoring in (probe_score, min_score]) are looked at again at the scale of a
+ * detector of input `input_size` over the whole image, each through a square
+ * tile around it of `context` times its side at that scale and at least
+ * min_tile detector pixels.  Only on images whose longer side is at least
+ * min_side; input_size 0 turns it off.
+ *
+ * Measured on shared/faces (bench/photo_speed.c): the whole-image pass at
+ * 640 it replaces found 6 faces the other passes miss (5 in
+ * group/2007_007763, 1 in group/2008_002506), each on a main-pass candidate
+ * scoring 0.10-0.41 (so probe_score 0.08); tiles of 1.5 x, at least 128 px,
+ * find all six and nothing in noface/, at 0-35% of that pass's cost
+ * (sample2: 5 near misses, 35%).
+ */
+typedef struct of_small_faces
+{
+	int			input_size;		/* 640 */
+	int			min_side;		/* 480 */
+	double		probe_score;	/* 0.08 */
+	double		context;		/* 1.5 */
+	int			min_tile;		/* 128 */
+} of_small_faces;
+
 typedef struct of_pipeline_options
 {
 	int			input_size;		/* detector input, multiple of 32 (default 416) */
@@ -59,6 +84,8 @@ typedef struct of_pipeline_options
 	int			max_faces;		/* keep at most this many (by NMS order); 0 = all */
 	int			npasses;		/* extra detector passes merged by NMS */
 	of_detector_pass passes[OF_MAX_EXTRA_PASSES];
+	of_small_faces small;		/* merged by NMS with the passes */
+	int			scaled_view;	/* photos: detect on a DCT-scaled decode (of_photo) */
 } of_pipeline_options;
 
 typedef struct of_face
@@ -92,6 +119,23 @@ of_status	of_pipeline_run(const of_models *m, const of_image *img,
 							of_error *err);
 
 /*
+ * The longer side a photo's view needs for the detector passes of o (for
+ * of_photo_open): twice what they read; 0, a whole decode, unless
+ * o->scaled_view.
+ */
+int			of_pipeline_detect_side(const of_pipeline_options *o);
+
+/*
+ * of_pipeline_run (all = 1) or of_pipeline_run_prominent (all = 0) on a
+ * photo: the detector reads photo->view, and the faces' crops read
+ * photo->full, whose regions are decoded here as they are needed.  Boxes and
+ * landmarks are in full-resolution pixels.
+ */
+of_status	of_pipeline_run_photo(const of_models *m, of_photo *photo,
+								  const of_pipeline_options *o, int all, of_face **faces,
+								  int *nfaces, of_error *err);
+
+/*
  * Only the face of_most_prominent_face would pick from of_pipeline_run's
  * result, the same to the bit, without landmarks and descriptors for the
  * others: *face is one malloc'd face, or NULL when there is none.
@@ -99,6 +143,13 @@ of_status	of_pipeline_run(const of_models *m, const of_image *img,
 of_status	of_pipeline_run_prominent(const of_models *m, const of_image *img,
 									  const of_pipeline_options *o, of_face **face,
 									  of_error *err);
+
+/*
+ * The small-face tile around candidate d of an img_w x img_h image: *r (in
+ * image pixels, inside the image) and, returned, its detector input size.
+ */
+int			of_small_face_tile(const of_small_faces *sf, const of_detection *d,
+							   int img_w, int img_h, of_rect *r);
 
 /* Stage 1: detector passes + NMS → boxes (malloc'd, descending score). */
 of_status	of_pipeline_detect(const of_models *m, const of_image *img,

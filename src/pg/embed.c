@@ -23,7 +23,7 @@ StaticAssertDecl(FACE_EMBEDDING_DIM == OF_DESCRIPTOR_DIM, "face_embedding holds 
 
 typedef struct photo_faces
 {
-	of_image	img;
+	of_photo	ph;				/* its regions point into the detoasted bytea */
 	of_face    *faces;
 	int			n;
 	MemoryContextCallback cb;
@@ -34,7 +34,7 @@ photo_faces_release(void *arg)
 {
 	photo_faces *p = arg;
 
-	of_image_free(&p->img);
+	of_photo_free(&p->ph);
 	free(p->faces);
 	p->faces = NULL;
 	p->n = 0;
@@ -74,15 +74,13 @@ photo_faces_compute(bytea *photo, bool all, bool describe)
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &p->cb);
 
 	openface_decode_options(&dopts);
-	if (of_image_decode(VARDATA_ANY(photo), VARSIZE_ANY_EXHDR(photo), &dopts, &p->img, &err) != OF_OK)
-		openface_report(&err, "could not decode image", image_hint(err.code));
 	openface_pipeline_options(&popts);
 	popts.no_descriptors = !describe;
-	if ((all ? of_pipeline_run(m, &p->img, &popts, &p->faces, &p->n, &err)
-		 : of_pipeline_run_prominent(m, &p->img, &popts, &p->faces, &err)) != OF_OK)
+	if (of_photo_open(VARDATA_ANY(photo), VARSIZE_ANY_EXHDR(photo), &dopts,
+					  of_pipeline_detect_side(&popts), &p->ph, &err) != OF_OK)
+		openface_report(&err, "could not decode image", image_hint(err.code));
+	if (of_pipeline_run_photo(m, &p->ph, &popts, all, &p->faces, &p->n, &err) != OF_OK)
 		openface_report(&err, "face pipeline failed", NULL);
-	if (!all)
-		p->n = p->faces != NULL;
 	return p;
 }
 
@@ -228,7 +226,8 @@ face_chip(PG_FUNCTION_ARGS)
 		photo_faces_release(p);
 		PG_RETURN_NULL();
 	}
-	st = of_pipeline_chip(&p->img, &p->faces[which - 1], OF_RECOGNIZER_INPUT, &chip, &err);
+	/* the pipeline decoded what this chip reads */
+	st = of_pipeline_chip(&p->ph.full, &p->faces[which - 1], OF_RECOGNIZER_INPUT, &chip, &err);
 	if (st == OF_OK)
 		st = of_image_encode_png(&chip, &png, &len, &err);
 	of_image_free(&chip);

@@ -721,10 +721,111 @@ test_cancel(void)
 	free(png);
 }
 
+/*
+ * of_photo: the detector's view comes from a DCT-scaled decode, and the
+ * regions asked for are the whole decode's pixels exactly, under every EXIF
+ * orientation and at the borders.
+ */
+static int
+same_region(const of_image *a, const of_image *b, of_rect r)
+{
+	for (int y = r.y; y < r.y + r.h; y++)
+		if (memcmp(a->rgb + ((size_t) y * a->width + r.x) * 3,
+				   b->rgb + ((size_t) y * b->width + r.x) * 3, (size_t) r.w * 3) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+check_photo(const unsigned char *data, size_t len, int exif, const char *what)
+{
+	of_decode_opts opts = {0, exif};
+	of_image	whole;
+	of_photo	p;
+	of_error	err;
+	of_status	st;
+	int			W,
+				H;
+
+	if (!ok(of_image_decode(data, len, &opts, &whole, &err) == OF_OK, "%s: whole decode", what))
+		return;
+	W = whole.width;
+	H = whole.height;
+	/* a quarter of the longer side: the 1/4 scale */
+	st = of_photo_open(data, len, &opts, (W > H ? W : H) / 4, &p, &err);
+	ok(st == OF_OK && of_photo_scaled(&p) && p.full.width == W && p.full.height == H &&
+	   p.view.width == (W + 3) / 4 && p.view.height == (H + 3) / 4 && p.have.w == 0,
+	   "%s: the view is decoded at 1/4 (%dx%d of %dx%d), nothing at full size yet",
+	   what, p.view.width, p.view.height, W, H);
+	{
+		const of_rect asks[] = {
+			{W / 3, H / 3, W / 5 + 1, H / 7 + 3},	/* inside, odd sizes */
+			{W / 2, H / 4, W / 5, H / 5},	/* overlapping: the union is decoded */
+			{-10, H - 20, 40, 50},	/* across the bottom-left corner */
+			{W - 17, -5, 30, 9},	/* across the top-right corner */
+		};
+
+		for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
+		{
+			of_rect		r = asks[i];
+			of_rect		c = {r.x < 0 ? 0 : r.x, r.y < 0 ? 0 : r.y, 0, 0};
+
+			c.w = (r.x + r.w > W ? W : r.x + r.w) - c.x;
+			c.h = (r.y + r.h > H ? H : r.y + r.h) - c.y;
+			st = of_photo_need(&p, r, &err);
+			ok(st == OF_OK && p.have.x <= c.x && p.have.y <= c.y &&
+			   p.have.x + p.have.w >= c.x + c.w && p.have.y + p.have.h >= c.y + c.h &&
+			   same_region(&p.full, &whole, p.have),
+			   "%s: region %zu decodes to the whole decode's pixels (have %d,%d %dx%d)",
+			   what, i, p.have.x, p.have.y, p.have.w, p.have.h);
+		}
+	}
+	of_photo_free(&p);
+	/* a detector that needs the full size gets the whole decode, not a copy */
+	st = of_photo_open(data, len, &opts, W > H ? W : H, &p, &err);
+	ok(st == OF_OK && !of_photo_scaled(&p) &&
+	   p.view.rgb == p.full.rgb && p.have.w == W && same_region(&p.full, &whole, p.have),
+	   "%s: no scale small enough: one whole decode", what);
+	of_photo_free(&p);
+	of_image_free(&whole);
+}
+
+static void
+test_photo(void)
+{
+	size_t		len;
+	unsigned char *jpg = read_file("test/fixtures/images/sample2.jpg", &len);
+	unsigned char *px;
+	const int	W = 203,
+				H = 121;
+
+	if (ok(jpg != NULL, "photo: sample2.jpg read"))
+		check_photo(jpg, len, 0, "sample2");
+	free(jpg);
+
+	/* textured synthetic photo (2x2 chroma subsampling) under every orientation */
+	px = malloc((size_t) W * H * 3);
+	for (int i = 0; i < W * H * 3; i++)
+		px[i] = (unsigned char) (rng() & 0xff);
+	for (int o = 1; o <= 8; o++)
+	{
+		unsigned char app1[64];
+		unsigned	n = exif_payload(app1, o, o % 2);
+		char		what[32];
+
+		jpg = make_jpeg(px, W, H, 3, JCS_RGB, JCS_YCbCr, o == 3, app1, n, &len);
+		snprintf(what, sizeof(what), "orientation %d%s", o, o == 3 ? " progressive" : "");
+		check_photo(jpg, len, 1, what);
+		free(jpg);
+	}
+	free(px);
+}
+
 int
 main(void)
 {
 	test_reference_jpegs();
+	test_photo();
 	test_png_variants();
 	test_png_roundtrip();
 	test_jpeg_variants();

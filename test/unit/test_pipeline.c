@@ -359,6 +359,132 @@ check_prominent(void)
 	ok(of_most_prominent_face(f, 0) == -1, "most prominent: none");
 }
 
+/* The small-face tile: centred on the near miss, inside the image, at the pass's scale. */
+static void
+check_small_face_tile(void)
+{
+	of_pipeline_options o;
+	of_detection d;
+	of_rect		r;
+	int			T;
+
+	of_pipeline_options_init(&o);
+	memset(&d, 0, sizeof(d));
+	/* a 60 px near miss in a 1920 x 1280 photo: 20 px at 640, 1.5 x = 30 -> the 128 minimum */
+	d.x = 900, d.y = 600, d.w = 60, d.h = 50;
+	T = of_small_face_tile(&o.small, &d, 1920, 1280, &r);
+	ok(T == 128 && r.w == 384 && r.h == 384 && r.x == 930 - 192 && r.y == 625 - 192,
+	   "small-face tile: minimum size, centred (T %d, %d,%d %dx%d)", T, r.x, r.y, r.w, r.h);
+	/* larger near miss: 1.5 x its side at the pass's scale, rounded up to 32 */
+	d.w = d.h = 300;
+	T = of_small_face_tile(&o.small, &d, 1920, 1280, &r);
+	ok(T == 160 && r.w == 480, "small-face tile: 1.5 x the side, a multiple of 32 (T %d, %d px)",
+	   T, r.w);
+	/* at a corner the tile moves inside the image */
+	d.x = d.y = -20;
+	d.w = d.h = 60;
+	T = of_small_face_tile(&o.small, &d, 1920, 1280, &r);
+	ok(r.x == 0 && r.y == 0 && r.w == 384, "small-face tile: clamped at the top-left corner");
+	d.x = 1900, d.y = 1270;
+	T = of_small_face_tile(&o.small, &d, 1920, 1280, &r);
+	ok(r.x + r.w == 1920 && r.y + r.h == 1280, "small-face tile: clamped at the bottom-right corner");
+	/* a tile larger than the photo is the whole photo */
+	d.x = d.y = 50;
+	d.w = d.h = 400;
+	T = of_small_face_tile(&o.small, &d, 500, 375, &r);
+	ok(r.x == 0 && r.y == 0 && r.w == 500 && r.h == 375 && T == o.small.input_size,
+	   "small-face tile: never larger than the photo (%d,%d %dx%d, T %d)", r.x, r.y, r.w, r.h, T);
+}
+
+/*
+ * A photo: detected on a DCT-scaled view, faces cut from full-resolution
+ * regions.  Not scaled (sample2 under the defaults), the same faces to the
+ * bit as on the whole decode; scaled (without the small-face tiles the view
+ * may be 1/2), the same face, a nearby descriptor, and only part of the
+ * photo decoded at full size.
+ */
+static void
+check_photo(const of_models *m)
+{
+	size_t		len;
+	unsigned char *data = (unsigned char *) read_file("test/fixtures/images/sample2.jpg", &len);
+	of_image	img;
+	of_pipeline_options o;
+	of_error	err;
+
+	if (!ok(data != NULL && of_image_decode(data, len, NULL, &img, &err) == OF_OK,
+			"photo: sample2 decoded"))
+		return;
+	for (int scaled = 0; scaled <= 1; scaled++)
+	{
+		of_photo	ph;
+		of_face    *a = NULL,
+				   *b = NULL;
+		int			na = 0,
+					nb = 0;
+
+		of_pipeline_options_init(&o);
+		if (scaled)
+			o.small.input_size = 0;
+		ok(of_pipeline_run(m, &img, &o, &a, &na, &err) == OF_OK &&
+		   of_photo_open(data, len, NULL, of_pipeline_detect_side(&o), &ph, &err) == OF_OK &&
+		   of_pipeline_run_photo(m, &ph, &o, 1, &b, &nb, &err) == OF_OK &&
+		   of_photo_scaled(&ph) == scaled && na == 1 && nb == 1,
+		   "photo (%s view): one face on both paths", scaled ? "scaled" : "whole");
+		if (na == 1 && nb == 1 && !scaled)
+			ok(memcmp(a, b, sizeof(*a)) == 0, "photo (whole view): the same face to the bit");
+		else if (na == 1 && nb == 1)
+		{
+			double		d = 0;
+
+			for (int k = 0; k < OF_DESCRIPTOR_DIM; k++)
+				d += (double) (a->descriptor[k] - b->descriptor[k]) * (a->descriptor[k] - b->descriptor[k]);
+			ok(fabs(a->x - b->x) < 10 && fabs(a->y - b->y) < 10 && fabs(a->w - b->w) < 10 &&
+			   sqrt(d) < 0.1, "photo (scaled view %dx%d): the same face, descriptors %.4f apart",
+			   ph.view.width, ph.view.height, sqrt(d));
+			ok((double) ph.have.w * ph.have.h < 0.2 * img.width * img.height,
+			   "photo (scaled view): %dx%d of %dx%d decoded at full size", ph.have.w, ph.have.h,
+			   img.width, img.height);
+		}
+		free(a);
+		free(b);
+		of_photo_free(&ph);
+	}
+	of_image_free(&img);
+	free(data);
+}
+
+/*
+ * The small-face tiles on the demo photos: sample4's fourth person (missed by
+ * face-api) is found, and no tile adds the lower half of sample1's tilted
+ * face as a face of its own.
+ */
+static void
+check_small_face_counts(const of_models *m)
+{
+	static const int expect[7] = {0, 3, 1, 3, 4, 5, 5};
+
+	for (int s = 1; s <= 6; s++)
+	{
+		of_image	img;
+		of_pipeline_options o;
+		of_face    *faces = NULL;
+		int			n = -1;
+		of_error	err;
+		of_status	st;
+
+		if (load_image(s, &img) != 0)
+			continue;
+		of_pipeline_options_init(&o);
+		o.no_descriptors = 1;
+		st = of_pipeline_run(m, &img, &o, &faces, &n, &err);
+		ok(st == OF_OK && n == expect[s],
+		   "sample%d: %d faces in the default mode (want %d)", s, n, expect[s]);
+		free(faces);
+		of_image_free(&img);
+	}
+}
+
 static int
 always_cancel(void)
 {
@@ -401,6 +527,9 @@ main(void)
 	for (int s = 1; s <= 6; s++)
 		check_sample(m, s);
 	check_prominent();
+	check_small_face_tile();
+	check_photo(m);
+	check_small_face_counts(m);
 	check_cancel(m);
 	of_models_close(m);
 	return unit_done();

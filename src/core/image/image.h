@@ -25,6 +25,14 @@
 #include <stddef.h>
 #include "common.h"
 
+typedef struct of_rect
+{
+	int			x,
+				y,
+				w,
+				h;
+} of_rect;
+
 typedef struct of_image
 {
 	int			width,
@@ -49,6 +57,39 @@ of_status	of_image_decode(const void *data, size_t len, const of_decode_opts *op
 							of_image *out, of_error *err);
 
 void		of_image_free(of_image *img);
+
+/*
+ * A photo for the face pipeline: `view` is the whole photo as the detector
+ * sees it, a JPEG decoded by libjpeg-turbo at the smallest of the scales
+ * 1/8, 1/4, 1/2 (the fast ones: 3/8 measured slower than 1/2) whose longer
+ * side is still at least the detector's need; `full` has the photo's full
+ * size but holds decoded pixels only inside `have` (zeros elsewhere), which
+ * of_photo_need grows to what the face crops read.  A PNG, a small JPEG or a
+ * need of 0 decode everything at once: then view and full are the same
+ * image.  The photo keeps a pointer to the encoded bytes until freed.
+ */
+typedef struct of_photo
+{
+	of_image	view;
+	of_image	full;
+	of_rect		have;
+	/* what a region decode needs */
+	const unsigned char *data;
+	size_t		len;
+	int			orientation;	/* EXIF 1..8 applied to the stored image */
+} of_photo;
+
+/* Decode for a detector that reads detect_side pixels along the longer side (0: all). */
+of_status	of_photo_open(const void *data, size_t len, const of_decode_opts *opts,
+						  int detect_side, of_photo *photo, of_error *err);
+
+/* Make sure full holds the decoded pixels of r (clipped to the photo). */
+of_status	of_photo_need(of_photo *photo, of_rect r, of_error *err);
+
+/* 1 when the view is a scaled copy, 0 when it is the full image itself. */
+int			of_photo_scaled(const of_photo *photo);
+
+void		of_photo_free(of_photo *photo);
 
 /* Encode img as an RGB8 PNG into a malloc'd buffer the caller frees. */
 of_status	of_image_encode_png(const of_image *img, unsigned char **out, size_t *outlen,

@@ -10,14 +10,6 @@
 #include "common.h"
 #include "image/image.h"
 
-typedef struct of_rect
-{
-	int			x,
-				y,
-				w,
-				h;
-} of_rect;
-
 /*
  * Network input [n][n][3] float32 from rectangle r of img (r must lie inside
  * img; w, h > 0).  The square is S = max(w, h); center = 0 puts the rectangle
