@@ -2,3 +2,53 @@
 -- of every object).  Released scripts (openface--0.2.sql, openface--0.1--0.2.sql)
 -- are frozen: every SQL change from here on goes here and into parts/.
 \echo Use "ALTER EXTENSION openface UPDATE TO '0.3'" to load this file. \quit
+
+-- Background embedding (src/pg/trigger.c queues, src/pg/embed_worker.c works).
+-- face_embed_queue_trigger queues a row instead of embedding it; the workers
+-- (openface.embed_workers) claim jobs with FOR UPDATE SKIP LOCKED and fill in
+-- the embedding as the table's owner.  A job names its table, the trigger
+-- that queued it (whose arguments name the columns) and the row's key; a
+-- finished job keeps its outcome until the table's owner deletes it.
+CREATE TABLE face_embed_queue (
+    id            bigserial PRIMARY KEY,
+    source        regclass NOT NULL,
+    trigger_name  text NOT NULL,
+    row_key       text NOT NULL,
+    state         text NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'done', 'no_face', 'failed')),
+    queued_at     timestamptz NOT NULL DEFAULT now(),
+    finished_at   timestamptz,
+    sqlstate      text,
+    error         text
+);
+CREATE INDEX face_embed_queue_pending ON face_embed_queue (id) WHERE state = 'pending';
+REVOKE ALL ON face_embed_queue FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('face_embed_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('face_embed_queue_id_seq', '');
+
+-- Each table's owner sees (and may delete) the jobs of their tables, and
+-- nobody else: a job's key says which rows were written.  Only the queue
+-- trigger inserts (as the extension owner).
+ALTER TABLE face_embed_queue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY face_embed_queue_table_owner ON face_embed_queue
+    USING (pg_catalog.pg_has_role((SELECT relowner FROM pg_catalog.pg_class
+                                    WHERE oid OPERATOR(pg_catalog.=) source::pg_catalog.oid),
+                                  'USAGE'));
+GRANT SELECT, DELETE ON face_embed_queue TO PUBLIC;
+
+-- One row per table: how far its queue is.  security_invoker: the caller's
+-- rights and the policy above decide which tables appear.
+CREATE VIEW face_embed_queue_status WITH (security_invoker = true) AS
+    SELECT source,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'pending') AS pending,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'done') AS done,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'no_face') AS no_face,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'failed') AS failed,
+           pg_catalog.min(queued_at) FILTER (WHERE state OPERATOR(pg_catalog.=) 'pending') AS oldest_pending,
+           pg_catalog.max(finished_at) AS last_finished
+      FROM face_embed_queue
+     GROUP BY source;
+GRANT SELECT ON face_embed_queue_status TO PUBLIC;
+
+CREATE FUNCTION face_embed_queue_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C;

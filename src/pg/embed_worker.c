@@ -1,0 +1,441 @@
+/*
+ * Background embedding workers.
+ *
+ * With openface in shared_preload_libraries, the postmaster starts
+ * openface.embed_workers workers for each database in
+ * openface.embed_databases (a background worker serves one database for
+ * life; one static pool per named database keeps the number of processes
+ * known at start, within max_worker_processes).  Each worker loops:
+ *
+ *   1. claim the oldest pending job of face_embed_queue, FOR UPDATE SKIP
+ *      LOCKED, so workers never wait for each other;
+ *   2. in a subtransaction, as the owner of the job's table: check that the
+ *      table still has the job's trigger and that it is still a
+ *      face_embed_queue_trigger, take the columns from its arguments, read
+ *      the row's photo by its key, embed it, and write the embedding where
+ *      the key and the photo still match;
+ *   3. record the outcome and commit: done, no_face, failed (with the error
+ *      and its SQLSTATE: never retried, never in the way of other jobs), or
+ *      the job deleted when its row is gone or holds another photo by now
+ *      (the change queued a job of its own).
+ *
+ * One transaction per job: a job claimed when the server crashes is still
+ * pending after recovery, and one that committed is never done twice.
+ *
+ * Rights: the worker session is the bootstrap superuser, but every
+ * statement runs through openface_spi_as_owner() (security.c): the queue's
+ * own statements as the extension owner, the job's as the table's owner,
+ * with SECURITY_RESTRICTED_OPERATION and search_path = pg_catalog, pg_temp,
+ * as PostgreSQL's maintenance commands run a table's code as its owner.  The
+ * job carries no column names: a forged or stale job can only make the
+ * worker do what the table's own trigger asks, with its owner's rights.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relation.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/varlena.h"
+
+#include "embed_queue.h"
+#include "embedding.h"
+#include "openface.h"
+
+PGDLLEXPORT void face_embed_worker_main(Datum main_arg);
+
+#define EMBED_WORKERS_MAX 64
+/* how long an idle worker sleeps before it looks at the queue again */
+#define EMBED_NAPTIME_MS 1000
+/* after a crash of the worker, the postmaster starts it again this much later */
+#define EMBED_RESTART_SECONDS 10
+
+static int	embed_workers = 0;
+static char *embed_databases = NULL;
+
+/* The job a worker claimed. */
+typedef struct embed_job
+{
+	int64		id;
+	Oid			relid;
+	char	   *trigger_name;
+	char	   *key;
+} embed_job;
+
+typedef enum
+{
+	JOB_DONE,
+	JOB_NO_FACE,
+	JOB_FAILED,
+	JOB_DROP					/* row gone or photo replaced: nothing left to do */
+} job_outcome;
+
+static const char *const outcome_state[] = {"done", "no_face", "failed"};
+
+static bool
+check_embed_databases(char **newval, void **extra, GucSource source)
+{
+	char	   *copy = pstrdup(*newval);
+	List	   *names;
+	ListCell   *lc;
+
+	if (!SplitIdentifierString(copy, ',', &names))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		return false;
+	}
+	foreach(lc, names)
+	{
+		if (strlen(lfirst(lc)) >= NAMEDATALEN)
+		{
+			GUC_check_errdetail("Database name \"%s\" is too long.", (char *) lfirst(lc));
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+openface_embed_workers_init(void)
+{
+	char	   *copy;
+	List	   *names;
+	ListCell   *lc;
+
+	DefineCustomIntVariable("openface.embed_workers",
+							"Background workers per database that embed queued photos.",
+							"Rows queued by face_embed_queue_trigger are embedded by these workers; "
+							"0 starts none.  Needs openface in shared_preload_libraries.",
+							&embed_workers, 0, 0, EMBED_WORKERS_MAX, PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("openface.embed_databases",
+							   "Databases whose photo queue the background workers serve.",
+							   "A comma-separated list; each gets openface.embed_workers workers.",
+							   &embed_databases, "postgres", PGC_POSTMASTER, GUC_LIST_INPUT,
+							   check_embed_databases, NULL, NULL);
+	if (!process_shared_preload_libraries_in_progress || embed_workers == 0)
+		return;
+
+	copy = pstrdup(embed_databases);
+	(void) SplitIdentifierString(copy, ',', &names);
+	foreach(lc, names)
+	{
+		for (int i = 1; i <= embed_workers; i++)
+		{
+			BackgroundWorker w = {0};
+
+			w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+			/* a standby cannot write the embeddings */
+			w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+			w.bgw_restart_time = EMBED_RESTART_SECONDS;
+			snprintf(w.bgw_library_name, BGW_MAXLEN, "openface");
+			snprintf(w.bgw_function_name, BGW_MAXLEN, "face_embed_worker_main");
+			snprintf(w.bgw_name, BGW_MAXLEN, "openface embed worker %d for %s", i, (char *) lfirst(lc));
+			snprintf(w.bgw_type, BGW_MAXLEN, "openface embed worker");
+			strlcpy(w.bgw_extra, lfirst(lc), BGW_EXTRALEN);
+			RegisterBackgroundWorker(&w);
+		}
+	}
+}
+
+bool
+openface_queue_table(Oid nsp, queue_table *q)
+{
+	HeapTuple	tup;
+
+	q->relid = get_relname_relid(QUEUE_TABLE, nsp);
+	if (!OidIsValid(q->relid))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(q->relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", q->relid);
+	q->owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	q->qualified = quote_qualified_identifier(get_namespace_name(nsp), QUEUE_TABLE);
+	return true;
+}
+
+/* The queue of this database, when openface (0.3 or later) is installed here. */
+static bool
+find_queue(queue_table *q, Oid *nsp)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("openface"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	*nsp = HeapTupleIsValid(tup) ? ((Form_pg_extension) GETSTRUCT(tup))->extnamespace : InvalidOid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return OidIsValid(*nsp) && openface_queue_table(*nsp, q);
+}
+
+/* The trigger the job was queued by, which must still be a queue trigger. */
+static const Trigger *
+job_trigger(Relation rel, const char *name, Oid nsp)
+{
+	TriggerDesc *td = rel->trigdesc;
+
+	for (int i = 0; td != NULL && i < td->numtriggers; i++)
+	{
+		const Trigger *t = &td->triggers[i];
+
+		if (strcmp(t->tgname, name) != 0)
+			continue;
+		if (get_func_namespace(t->tgfoid) != nsp ||
+			strcmp(get_func_name(t->tgfoid), QUEUE_TRIGGER) != 0)
+			break;
+		return t;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("table \"%s\" has no %s trigger \"%s\" any more",
+					RelationGetRelationName(rel), QUEUE_TRIGGER, name),
+			 errhint("The row was queued by a trigger that was dropped or replaced since.")));
+}
+
+/*
+ * The job's work on its table, run in a subtransaction: any ERROR fails this
+ * job only.  Every statement runs as the table's owner.
+ */
+static job_outcome
+embed_row(Relation rel, const embed_job *job, Oid nsp)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Oid			owner = rel->rd_rel->relowner;
+	queue_columns cols;
+	char	   *table;
+	const char *image,
+			   *embedding,
+			   *keycol;
+	Oid			input;
+	Oid			ioparam;
+	Datum		key;
+	Datum		photo;
+	bool		isnull;
+	FaceEmbedding *e;
+	Oid			types[3];
+	Datum		values[3];
+	int			rc;
+
+	openface_queue_columns(rel, job_trigger(rel, job->trigger_name, nsp),
+						   openface_embedding_type(nsp), &cols);
+	table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+									   RelationGetRelationName(rel));
+	image = quote_identifier(NameStr(TupleDescAttr(desc, cols.image - 1)->attname));
+	embedding = quote_identifier(NameStr(TupleDescAttr(desc, cols.embedding - 1)->attname));
+	keycol = quote_identifier(NameStr(TupleDescAttr(desc, cols.key - 1)->attname));
+	getTypeInputInfo(cols.key_type, &input, &ioparam);
+	key = OidInputFunctionCall(input, job->key, ioparam, cols.key_typmod);
+
+	types[0] = cols.key_type;
+	rc = openface_spi_as_owner(owner,
+							   psprintf("SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
+										image, table, keycol),
+							   1, types, &key, NULL, true);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading the queued row failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("key %s matches " UINT64_FORMAT " rows of table \"%s\"",
+						job->key, SPI_processed, RelationGetRelationName(rel)),
+				 errhint("The key column of %s() must identify one row: make it unique.", QUEUE_TRIGGER)));
+	if (SPI_processed == 0)
+		return JOB_DROP;
+	photo = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return JOB_DROP;
+
+	e = openface_embed_photo(DatumGetByteaPP(photo));
+	if (e == NULL)
+		return JOB_NO_FACE;
+
+	/* Where the photo changed since it was read, the change queued a job of its own. */
+	types[0] = TupleDescAttr(desc, cols.embedding - 1)->atttypid;
+	types[1] = cols.key_type;
+	types[2] = BYTEAOID;
+	values[0] = PointerGetDatum(e);
+	values[1] = key;
+	values[2] = photo;
+	rc = openface_spi_as_owner(owner,
+							   psprintf("UPDATE %s SET %s = $1 WHERE %s OPERATOR(pg_catalog.=) $2 "
+										"AND %s OPERATOR(pg_catalog.=) $3",
+										table, embedding, keycol, image),
+							   3, types, values, NULL, false);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "writing the embedding failed: %s", SPI_result_code_string(rc));
+	return SPI_processed == 0 ? JOB_DROP : JOB_DONE;
+}
+
+/* embed_row, with an ERROR turned into JOB_FAILED and *error. */
+static job_outcome
+embed_row_guarded(const embed_job *job, Oid nsp, ErrorData **error)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile job_outcome outcome = JOB_FAILED;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		/* a dropped table: nothing left to do */
+		Relation	rel = try_relation_open(job->relid, AccessShareLock);
+
+		outcome = JOB_DROP;
+		if (rel != NULL)
+		{
+			outcome = embed_row(rel, job, nsp);
+			relation_close(rel, NoLock);
+		}
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		*error = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		outcome = JOB_FAILED;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return outcome;
+}
+
+/* Claim, do and record one job in a transaction of its own; false if there was none. */
+static bool
+run_one_job(void)
+{
+	queue_table q;
+	Oid			nsp;
+	embed_job	job;
+	job_outcome outcome;
+	ErrorData  *error = NULL;
+	bool		found = false;
+	int			rc;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (!find_queue(&q, &nsp))
+		goto finish;
+	pgstat_report_activity(STATE_RUNNING, "claiming a queued photo");
+	rc = openface_spi_as_owner(q.owner,
+							   psprintf("SELECT id, source::pg_catalog.oid, trigger_name, row_key FROM %s "
+										"WHERE state OPERATOR(pg_catalog.=) 'pending' "
+										"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", q.qualified),
+							   0, NULL, NULL, NULL, false);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "claiming a job failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		goto finish;
+	found = true;
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		job.id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		job.relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		job.trigger_name = SPI_getvalue(tup, desc, 3);
+		job.key = SPI_getvalue(tup, desc, 4);
+	}
+	pgstat_report_activity(STATE_RUNNING, psprintf("embedding queued photo %lld", (long long) job.id));
+
+	outcome = embed_row_guarded(&job, nsp, &error);
+	if (error != NULL)
+		ereport(LOG,
+				(errmsg("openface embed worker: job %lld (table OID %u, key %s) failed: %s",
+						(long long) job.id, job.relid, job.key, error->message)));
+
+	{
+		Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
+		Datum		values[4];
+		char		nulls[4] = {' ', ' ', 'n', 'n'};
+
+		values[0] = Int64GetDatum(job.id);
+		if (outcome == JOB_DROP)
+			rc = openface_spi_as_owner(q.owner,
+									   psprintf("DELETE FROM %s WHERE id OPERATOR(pg_catalog.=) $1",
+												q.qualified),
+									   1, types, values, NULL, false);
+		else
+		{
+			values[1] = CStringGetTextDatum(outcome_state[outcome]);
+			if (error != NULL)
+			{
+				values[2] = CStringGetTextDatum(unpack_sql_state(error->sqlerrcode));
+				values[3] = CStringGetTextDatum(error->message);
+				nulls[2] = nulls[3] = ' ';
+			}
+			rc = openface_spi_as_owner(q.owner,
+									   psprintf("UPDATE %s SET state = $2, finished_at = pg_catalog.now(), "
+												"sqlstate = $3, error = $4 WHERE id OPERATOR(pg_catalog.=) $1",
+												q.qualified),
+									   4, types, values, nulls, false);
+		}
+		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE)
+			elog(ERROR, "recording job %lld failed: %s", (long long) job.id, SPI_result_code_string(rc));
+	}
+
+finish:
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return found;
+}
+
+void
+face_embed_worker_main(Datum main_arg)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, NULL, 0);
+
+	for (;;)
+	{
+		bool		worked;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		worked = run_one_job();
+		if (!worked)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 EMBED_NAPTIME_MS, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+	}
+}
