@@ -3,9 +3,11 @@
 -- (openface.embed_workers) claim jobs with FOR UPDATE SKIP LOCKED and fill in
 -- the embedding as the table's owner.  A job names its table, the trigger
 -- that queued it (whose arguments name the columns) and the row's key; a
--- finished job keeps its outcome until the table's owner deletes it.
+-- finished job keeps its outcome until the table's owner deletes it.  Jobs
+-- are keyed by a random uuid, not a sequence, so that a table owner's dump
+-- and restore of their own jobs needs no rights on a shared counter.
 CREATE TABLE face_embed_queue (
-    id            bigserial PRIMARY KEY,
+    id            uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
     source        regclass NOT NULL,
     trigger_name  text NOT NULL,
     row_key       text NOT NULL,
@@ -16,20 +18,21 @@ CREATE TABLE face_embed_queue (
     sqlstate      text,
     error         text
 );
-CREATE INDEX face_embed_queue_pending ON face_embed_queue (id) WHERE state = 'pending';
+CREATE INDEX face_embed_queue_pending ON face_embed_queue (queued_at) WHERE state = 'pending';
 REVOKE ALL ON face_embed_queue FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('face_embed_queue', '');
-SELECT pg_catalog.pg_extension_config_dump('face_embed_queue_id_seq', '');
 
--- Each table's owner sees (and may delete) the jobs of their tables, and
--- nobody else: a job's key says which rows were written.  Only the queue
--- trigger inserts (as the extension owner).
+-- Each table's owner sees, deletes and restores (INSERT) the jobs of their
+-- tables, and nobody else: a job's key says which rows were written.  The
+-- queue trigger inserts as the extension owner, for any role that writes
+-- the table.  A job an owner inserts by hand can only make the worker do
+-- what the table's own trigger asks, as that owner.
 ALTER TABLE face_embed_queue ENABLE ROW LEVEL SECURITY;
 CREATE POLICY face_embed_queue_table_owner ON face_embed_queue
     USING (pg_catalog.pg_has_role((SELECT relowner FROM pg_catalog.pg_class
                                     WHERE oid OPERATOR(pg_catalog.=) source::pg_catalog.oid),
                                   'USAGE'));
-GRANT SELECT, DELETE ON face_embed_queue TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON face_embed_queue TO PUBLIC;
 
 -- One row per table: how far its queue is.  security_invoker: the caller's
 -- rights and the policy above decide which tables appear.

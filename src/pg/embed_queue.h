@@ -45,7 +45,7 @@ typedef struct queue_columns
 extern void openface_queue_columns(Relation rel, const Trigger *trigger, Oid embedding_type,
 								   queue_columns *cols);
 
-/* _PG_init: the settings, and the workers when preloaded */
+/* _PG_init: with openface in shared_preload_libraries, the settings and the workers */
 extern void openface_embed_workers_init(void);
 
 #endif

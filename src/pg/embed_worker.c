@@ -7,7 +7,7 @@
  * life; one static pool per named database keeps the number of processes
  * known at start, within max_worker_processes).  Each worker loops:
  *
- *   1. claim the oldest pending job of face_embed_queue, FOR UPDATE SKIP
+ *   1. claim the longest queued pending job of face_embed_queue, FOR UPDATE SKIP
  *      LOCKED, so workers never wait for each other;
  *   2. in a subtransaction, as the owner of the job's table: check that the
  *      table still has the job's trigger and that it is still a
@@ -73,8 +73,9 @@ static char *embed_databases = NULL;
 /* The job a worker claimed. */
 typedef struct embed_job
 {
-	int64		id;
+	Datum		id;				/* uuid */
 	Oid			relid;
+	char	   *id_text;
 	char	   *trigger_name;
 	char	   *key;
 } embed_job;
@@ -119,6 +120,9 @@ openface_embed_workers_init(void)
 	List	   *names;
 	ListCell   *lc;
 
+	/* PostgreSQL creates no PGC_POSTMASTER setting after startup */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
 	DefineCustomIntVariable("openface.embed_workers",
 							"Background workers per database that embed queued photos.",
 							"Rows queued by face_embed_queue_trigger are embedded by these workers; "
@@ -130,7 +134,7 @@ openface_embed_workers_init(void)
 							   "A comma-separated list; each gets openface.embed_workers workers.",
 							   &embed_databases, "postgres", PGC_POSTMASTER, GUC_LIST_INPUT,
 							   check_embed_databases, NULL, NULL);
-	if (!process_shared_preload_libraries_in_progress || embed_workers == 0)
+	if (embed_workers == 0)
 		return;
 
 	copy = pstrdup(embed_databases);
@@ -210,9 +214,9 @@ job_trigger(Relation rel, const char *name, Oid nsp)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("table \"%s\" has no %s trigger \"%s\" any more",
+			 errmsg("table \"%s\" has no %s trigger \"%s\"",
 					RelationGetRelationName(rel), QUEUE_TRIGGER, name),
-			 errhint("The row was queued by a trigger that was dropped or replaced since.")));
+			 errhint("The trigger that queued the row was dropped or replaced since.")));
 }
 
 /*
@@ -349,7 +353,7 @@ run_one_job(void)
 	rc = openface_spi_as_owner(q.owner,
 							   psprintf("SELECT id, source::pg_catalog.oid, trigger_name, row_key FROM %s "
 										"WHERE state OPERATOR(pg_catalog.=) 'pending' "
-										"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", q.qualified),
+										"ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED", q.qualified),
 							   0, NULL, NULL, NULL, false);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "claiming a job failed: %s", SPI_result_code_string(rc));
@@ -361,25 +365,26 @@ run_one_job(void)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
 
-		job.id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		job.id = SPI_getbinval(tup, desc, 1, &isnull);
+		job.id_text = SPI_getvalue(tup, desc, 1);
 		job.relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
 		job.trigger_name = SPI_getvalue(tup, desc, 3);
 		job.key = SPI_getvalue(tup, desc, 4);
 	}
-	pgstat_report_activity(STATE_RUNNING, psprintf("embedding queued photo %lld", (long long) job.id));
+	pgstat_report_activity(STATE_RUNNING, psprintf("embedding queued photo %s", job.id_text));
 
 	outcome = embed_row_guarded(&job, nsp, &error);
 	if (error != NULL)
 		ereport(LOG,
-				(errmsg("openface embed worker: job %lld (table OID %u, key %s) failed: %s",
-						(long long) job.id, job.relid, job.key, error->message)));
+				(errmsg("openface embed worker: job %s (table OID %u, key %s) failed: %s",
+						job.id_text, job.relid, job.key, error->message)));
 
 	{
-		Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
+		Oid			types[4] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID};
 		Datum		values[4];
 		char		nulls[4] = {' ', ' ', 'n', 'n'};
 
-		values[0] = Int64GetDatum(job.id);
+		values[0] = job.id;
 		if (outcome == JOB_DROP)
 			rc = openface_spi_as_owner(q.owner,
 									   psprintf("DELETE FROM %s WHERE id OPERATOR(pg_catalog.=) $1",
@@ -401,7 +406,7 @@ run_one_job(void)
 									   4, types, values, nulls, false);
 		}
 		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE)
-			elog(ERROR, "recording job %lld failed: %s", (long long) job.id, SPI_result_code_string(rc));
+			elog(ERROR, "recording job %s failed: %s", job.id_text, SPI_result_code_string(rc));
 	}
 
 finish:

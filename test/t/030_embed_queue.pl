@@ -122,7 +122,8 @@ my $as_mallory = sub {
 };
 my (undef, $err) = $as_mallory->(q{INSERT INTO face_embed_queue (source, trigger_name, row_key)
                                    VALUES ('secret', 'embed_later', '1')});
-like($err, qr/permission denied for table face_embed_queue/, 'nobody queues a job by hand');
+like($err, qr/new row violates row-level security policy for table "face_embed_queue"/,
+     'nobody queues a job for a table they do not own');
 my ($out) = $as_mallory->(q{SELECT count(*) FROM face_embed_queue});
 is($out, '0', 'the jobs of tables one does not own are invisible');
 
@@ -146,17 +147,23 @@ is($out, '0', 'the jobs of tables one does not own are invisible');
     CREATE TRIGGER embed_later BEFORE INSERT OR UPDATE ON mine2
         FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding');
     COMMIT;
+    -- a job by hand for her own table, naming a trigger that is no queue trigger
+    INSERT INTO face_embed_queue (source, trigger_name, row_key) VALUES ('mine', 'steal', '1');
     -- an INSERT into a table she may only insert into
     INSERT INTO photos (name, photo) SELECT 'mallory', photo FROM sample;
 });
 is($err, '', 'mallory sets up her table') or diag $err;
 $node->poll_query_until('postgres', $idle) or die 'the queue did not drain';
-($out) = $as_mallory->(q{SELECT row_key || ' ' || state || ' ' || coalesce(sqlstate, '') || ' ' || coalesce(error, '')
-                         FROM face_embed_queue ORDER BY id});
-like($out, qr/^1 failed 42501 permission denied for table secret\n/,
-     'her trigger ran with her rights: the job failed with 42501');
-like($out, qr/\n2 failed 42704 table "mine2" has no face_embed_queue_trigger trigger "embed_later" any more$/,
-     'a job whose trigger was replaced fails instead of following the new trigger');
+my @jobs = split /\n/, ($as_mallory->(q{
+    SELECT row_key || ' ' || trigger_name || ' ' || state || ' ' || coalesce(sqlstate, '') || ' ' || coalesce(error, '')
+      FROM face_embed_queue ORDER BY row_key, trigger_name}))[0];
+is(scalar(@jobs), 3, 'she sees the three jobs of her tables');
+is($jobs[0], '1 embed_later failed 42501 permission denied for table secret',
+   'her trigger ran with her rights: the job failed with 42501');
+is($jobs[1], '1 steal failed 42704 table "mine" has no face_embed_queue_trigger trigger "steal"',
+   'a job by hand naming another trigger fails: the worker takes nothing from the job but table, trigger and key');
+is($jobs[2], '2 embed_later failed 42704 table "mine2" has no face_embed_queue_trigger trigger "embed_later"',
+   'a job whose trigger was replaced fails instead of following the new trigger');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM secret}), '0', 'nothing was written into secret');
 is($node->safe_psql('postgres', q{SELECT embedding = face_embed(photo) FROM photos WHERE name = 'mallory'}),
    't', 'her INSERT into a table she may not update is embedded (as the table owner asked)');
