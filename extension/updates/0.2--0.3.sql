@@ -24,6 +24,7 @@ CREATE TABLE face_embed_queue (
     error         text
 );
 CREATE INDEX face_embed_queue_pending ON face_embed_queue (queued_at) WHERE state = 'pending';
+CREATE INDEX face_embed_queue_source ON face_embed_queue (source);
 REVOKE ALL ON face_embed_queue FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('face_embed_queue', '');
 
@@ -55,3 +56,9 @@ GRANT SELECT ON face_embed_queue_status TO PUBLIC;
 
 CREATE FUNCTION face_embed_queue_trigger() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C;
+
+-- A dropped table takes its jobs along.
+CREATE FUNCTION face_embed_queue_drop_trigger() RETURNS event_trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C;
+CREATE EVENT TRIGGER face_embed_queue_drop ON sql_drop
+    EXECUTE FUNCTION face_embed_queue_drop_trigger();

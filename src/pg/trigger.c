@@ -23,12 +23,17 @@
  *       as the queue's owner, since the inserting role may not write the
  *       queue; it names only the table, this trigger and the key, so the
  *       worker takes the columns from the trigger, never from the job.
+ *   face_embed_queue_drop_trigger()
+ *       sql_drop event trigger: a dropped table takes its jobs along (a
+ *       dangling regclass would be dumped as a bare OID, which a restore
+ *       could attach to another table).
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -455,4 +460,33 @@ face_extract_trigger(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(face_embed_queue_drop_trigger);
+Datum
+face_embed_queue_drop_trigger(PG_FUNCTION_ARGS)
+{
+	queue_table q;
+	int			rc;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("face_embed_queue_drop_trigger must be called as an event trigger")));
+	/* DROP EXTENSION: the queue is already gone */
+	if (!openface_queue_table(extension_schema(fcinfo), &q))
+		PG_RETURN_VOID();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = openface_spi_as_owner(q.owner,
+							   psprintf("DELETE FROM %s q USING pg_catalog.pg_event_trigger_dropped_objects() d "
+										"WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid "
+										"AND d.objsubid OPERATOR(pg_catalog.=) 0 "
+										"AND q.source::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid",
+										q.qualified),
+							   0, NULL, NULL, NULL, false);
+	if (rc != SPI_OK_DELETE)
+		elog(ERROR, "removing the queued jobs of dropped tables failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	PG_RETURN_VOID();
 }

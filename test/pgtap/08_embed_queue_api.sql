@@ -4,7 +4,7 @@
 -- No worker runs here (openface is not preloaded): jobs stay pending, and
 -- the transaction is rolled back.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 
 SELECT function_returns('face_embed_queue_trigger', ARRAY[]::text[], 'trigger');
 SELECT function_lang_is('face_embed_queue_trigger', ARRAY[]::text[], 'c');
@@ -79,6 +79,9 @@ CREATE TRIGGER q BEFORE INSERT ON tap_q
 SELECT throws_ok($$ INSERT INTO tap_q (id) VALUES (9) $$, '22023',
                  'face_embed_queue_trigger() takes 2 to 3 arguments, not 1', 'face_embed_queue_trigger with one argument');
 DROP TRIGGER q ON tap_q;
+
+DROP TABLE tap_q;
+SELECT is((SELECT count(*) FROM face_embed_queue)::int, 0, 'a dropped table takes its jobs along');
 
 SELECT * FROM finish();
 ROLLBACK;
