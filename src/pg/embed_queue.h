@@ -45,6 +45,9 @@ typedef struct queue_columns
 extern void openface_queue_columns(Relation rel, const Trigger *trigger, Oid embedding_type,
 								   queue_columns *cols);
 
+/* Wake this database's workers when the current transaction commits. */
+extern void openface_embed_wake_at_commit(void);
+
 /* _PG_init: with openface in shared_preload_libraries, the settings and the workers */
 extern void openface_embed_workers_init(void);
 

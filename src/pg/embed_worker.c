@@ -19,6 +19,10 @@
  *      the job deleted when its row is gone or holds another photo by now
  *      (the change queued a job of its own).
  *
+ * An idle worker sleeps on its latch for EMBED_NAPTIME_MS; a transaction
+ * that queued photos sets the latches of its database's workers as it
+ * commits, so a photo is taken up at once.
+ *
  * One transaction per job: a job claimed when the server crashes is still
  * pending after recovery, and one that committed is never done twice.
  *
@@ -46,6 +50,9 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -69,6 +76,25 @@ PGDLLEXPORT void face_embed_worker_main(Datum main_arg);
 
 static int	embed_workers = 0;
 static char *embed_databases = NULL;
+
+/* Where each worker sleeps: the latch to set when its database queues photos. */
+typedef struct embed_worker_slot
+{
+	Oid			dboid;
+	Latch	   *latch;
+} embed_worker_slot;
+
+typedef struct embed_shared
+{
+	slock_t		mutex;
+	embed_worker_slot slots[FLEXIBLE_ARRAY_MEMBER];
+} embed_shared;
+
+static int	nslots;				/* databases x embed_workers */
+static embed_shared *shared;	/* NULL unless preloaded with workers */
+static shmem_request_hook_type prev_shmem_request_hook;
+static shmem_startup_hook_type prev_shmem_startup_hook;
+static bool wake_pending;		/* this transaction queued photos */
 
 /* The job a worker claimed. */
 typedef struct embed_job
@@ -113,6 +139,83 @@ check_embed_databases(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+static Size
+embed_shared_size(void)
+{
+	return add_size(offsetof(embed_shared, slots), mul_size(nslots, sizeof(embed_worker_slot)));
+}
+
+static void
+embed_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(embed_shared_size());
+}
+
+static void
+embed_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	shared = ShmemInitStruct("openface embed workers", embed_shared_size(), &found);
+	if (!found)
+	{
+		memset(shared, 0, embed_shared_size());
+		SpinLockInit(&shared->mutex);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+static void
+wake_at_commit(XactEvent event, void *arg)
+{
+	Latch	   *latches[EMBED_WORKERS_MAX];
+	int			n = 0;
+
+	if (event == XACT_EVENT_COMMIT && wake_pending)
+	{
+		SpinLockAcquire(&shared->mutex);
+		for (int i = 0; i < nslots && n < EMBED_WORKERS_MAX; i++)
+			if (shared->slots[i].dboid == MyDatabaseId && shared->slots[i].latch != NULL)
+				latches[n++] = shared->slots[i].latch;
+		SpinLockRelease(&shared->mutex);
+		for (int i = 0; i < n; i++)
+			SetLatch(latches[i]);
+	}
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE)
+		wake_pending = false;
+}
+
+void
+openface_embed_wake_at_commit(void)
+{
+	static bool registered = false;
+
+	if (shared == NULL)
+		return;
+	if (!registered)
+	{
+		RegisterXactCallback(wake_at_commit, NULL);
+		registered = true;
+	}
+	wake_pending = true;
+}
+
+static void
+leave_slot(int code, Datum arg)
+{
+	embed_worker_slot *slot = &shared->slots[DatumGetInt32(arg)];
+
+	SpinLockAcquire(&shared->mutex);
+	slot->dboid = InvalidOid;
+	slot->latch = NULL;
+	SpinLockRelease(&shared->mutex);
+}
+
 void
 openface_embed_workers_init(void)
 {
@@ -139,6 +242,11 @@ openface_embed_workers_init(void)
 
 	copy = pstrdup(embed_databases);
 	(void) SplitIdentifierString(copy, ',', &names);
+	nslots = list_length(names) * embed_workers;
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = embed_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = embed_shmem_startup;
 	foreach(lc, names)
 	{
 		for (int i = 1; i <= embed_workers; i++)
@@ -154,6 +262,7 @@ openface_embed_workers_init(void)
 			snprintf(w.bgw_name, BGW_MAXLEN, "openface embed worker %d for %s", i, (char *) lfirst(lc));
 			snprintf(w.bgw_type, BGW_MAXLEN, "openface embed worker");
 			strlcpy(w.bgw_extra, lfirst(lc), BGW_EXTRALEN);
+			w.bgw_main_arg = Int32GetDatum(foreach_current_index(lc) * embed_workers + i - 1);
 			RegisterBackgroundWorker(&w);
 		}
 	}
@@ -400,7 +509,7 @@ run_one_job(void)
 				nulls[2] = nulls[3] = ' ';
 			}
 			rc = openface_spi_as_owner(q.owner,
-									   psprintf("UPDATE %s SET state = $2, finished_at = pg_catalog.now(), "
+									   psprintf("UPDATE %s SET state = $2, finished_at = pg_catalog.clock_timestamp(), "
 												"sqlstate = $3, error = $4 WHERE id OPERATOR(pg_catalog.=) $1",
 												q.qualified),
 									   4, types, values, nulls, false);
@@ -424,6 +533,12 @@ face_embed_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, NULL, 0);
+
+	SpinLockAcquire(&shared->mutex);
+	shared->slots[DatumGetInt32(main_arg)].dboid = MyDatabaseId;
+	shared->slots[DatumGetInt32(main_arg)].latch = MyLatch;
+	SpinLockRelease(&shared->mutex);
+	before_shmem_exit(leave_slot, main_arg);
 
 	for (;;)
 	{

@@ -338,6 +338,7 @@ face_embed_queue_trigger(PG_FUNCTION_ARGS)
 		if (rc != SPI_OK_INSERT)
 			elog(ERROR, "%s: queueing the row failed: %s", QUEUE_TRIGGER, SPI_result_code_string(rc));
 		SPI_finish();
+		openface_embed_wake_at_commit();
 	}
 	/* The row's embedding belongs to the old photo (or was given with the new one). */
 	if (photo_changed)
