@@ -3,8 +3,10 @@
  *
  * The SVM functions keep their models in a table only the extension owner
  * may read or write (models hold training embeddings: biometric data), so
- * they read and write it as that owner.  Every such statement goes through
- * openface_spi_as_owner(), which
+ * they read and write it as that owner; the embed queue's trigger and
+ * workers likewise write face_embed_queue as that owner, and the workers
+ * do each job as the owner of the job's table (embed_worker.c).  Every such
+ * statement goes through openface_spi_as_owner(), which
  *   - switches to the owner with SECURITY_RESTRICTED_OPERATION (no SET ROLE,
  *     no temporary objects, as PostgreSQL does for maintenance commands);
  *   - runs under search_path = pg_catalog, pg_temp in a GUC nest level of
