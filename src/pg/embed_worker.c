@@ -362,11 +362,12 @@ embed_row(Relation rel, const embed_job *job, Oid nsp)
 	getTypeInputInfo(cols.key_type, &input, &ioparam);
 	key = OidInputFunctionCall(input, job->key, ioparam, cols.key_typmod);
 
+	/* not read-only: a snapshot taken now sees the row the claimed job was queued with */
 	types[0] = cols.key_type;
 	rc = openface_spi_as_owner(owner,
 							   psprintf("SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
 										image, table, keycol),
-							   1, types, &key, NULL, true);
+							   1, types, &key, NULL, false);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading the queued row failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed > 1)
