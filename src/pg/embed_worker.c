@@ -304,7 +304,11 @@ find_queue(queue_table *q, Oid *nsp)
 	return OidIsValid(*nsp) && openface_queue_table(*nsp, q);
 }
 
-/* The trigger the job was queued by, which must still be a queue trigger. */
+/*
+ * The trigger the job was queued by, which must still be a queue trigger:
+ * a trigger function takes no arguments, so the name in the extension's
+ * schema can only be the extension's own function.
+ */
 static const Trigger *
 job_trigger(Relation rel, const char *name, Oid nsp)
 {
