@@ -1,7 +1,8 @@
 -- Background embedding (src/pg/trigger.c queues, src/pg/embed_worker.c works).
 -- face_embed_queue_trigger queues a row instead of embedding it; the workers
 -- (openface.embed_workers) claim jobs with FOR UPDATE SKIP LOCKED and fill in
--- the embedding as the table's owner.  A job names its table, the trigger
+-- the embedding as the table's owner; a job whose worker died goes back to
+-- pending, and fails after three such claims.  A job names its table, the trigger
 -- that queued it (whose arguments name the columns) and the row's key; a
 -- finished job keeps its outcome until the table's owner deletes it.  Jobs
 -- are keyed by a random uuid, not a sequence, so that a table owner's dump
@@ -12,13 +13,16 @@ CREATE TABLE face_embed_queue (
     trigger_name  text NOT NULL,
     row_key       text NOT NULL,
     state         text NOT NULL DEFAULT 'pending'
-                  CHECK (state IN ('pending', 'done', 'no_face', 'failed')),
+                  CHECK (state IN ('pending', 'running', 'done', 'no_face', 'failed')),
+    attempts      integer NOT NULL DEFAULT 0,     -- claims by a worker
+    worker        text,                           -- the running worker's pid.start_time
     queued_at     timestamptz NOT NULL DEFAULT now(),
     finished_at   timestamptz,
     sqlstate      text,
     error         text
 );
 CREATE INDEX face_embed_queue_pending ON face_embed_queue (queued_at) WHERE state = 'pending';
+CREATE INDEX face_embed_queue_running ON face_embed_queue (worker) WHERE state = 'running';
 CREATE INDEX face_embed_queue_source ON face_embed_queue (source);
 REVOKE ALL ON face_embed_queue FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('face_embed_queue', '');
@@ -40,6 +44,7 @@ GRANT SELECT, INSERT, DELETE ON face_embed_queue TO PUBLIC;
 CREATE VIEW face_embed_queue_status WITH (security_invoker = true) AS
     SELECT source,
            pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'pending') AS pending,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'running') AS running,
            pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'done') AS done,
            pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'no_face') AS no_face,
            pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'failed') AS failed,

@@ -7,24 +7,30 @@
  * life; one static pool per named database keeps the number of processes
  * known at start, within max_worker_processes).  Each worker loops:
  *
- *   1. claim the longest queued pending job of face_embed_queue, FOR UPDATE SKIP
- *      LOCKED, so workers never wait for each other;
- *   2. in a subtransaction, as the owner of the job's table: check that the
- *      table still has the job's trigger and that it is still a
- *      face_embed_queue_trigger, take the columns from its arguments, read
- *      the row's photo by its key, embed it, and write the embedding where
- *      the key and the photo still match;
- *   3. record the outcome and commit: done, no_face, failed (with the error
- *      and its SQLSTATE: never retried, never in the way of other jobs), or
- *      the job deleted when its row is gone or holds another photo by now
- *      (the change queued a job of its own).
+ *   1. claim the longest queued pending job of face_embed_queue, FOR UPDATE
+ *      SKIP LOCKED (workers never wait for each other): mark it running
+ *      under this worker's token, count the attempt, commit;
+ *   2. in a transaction of its own, and within that in a subtransaction, as
+ *      the owner of the job's table: check that the table still has the
+ *      job's trigger and that it is still a face_embed_queue_trigger, take
+ *      the columns from its arguments, read the row's photo by its key,
+ *      embed it, and write the embedding where the key and the photo still
+ *      match;
+ *   3. record the outcome in that transaction and commit: done, no_face,
+ *      failed (with the error and its SQLSTATE: never retried, never in the
+ *      way of other jobs), or the job deleted when its row is gone or holds
+ *      another photo by now (the change queued a job of its own).
+ *
+ * A job left running by a worker that is gone (a crash, a FATAL) goes back
+ * to pending when a worker next finds the queue idle, or at its start;
+ * after EMBED_MAX_ATTEMPTS claims it fails instead, so a photo that kills
+ * its worker is not retried forever.  Tokens are pid and start time, so a
+ * reused pid is no live worker.  A lost commit (synchronous_commit is off
+ * in the workers) only sends a job round once more.
  *
  * An idle worker sleeps on its latch for EMBED_NAPTIME_MS; a transaction
  * that queued photos sets the latches of its database's workers as it
  * commits, so a photo is taken up at once.
- *
- * One transaction per job: a job claimed when the server crashes is still
- * pending after recovery, and one that committed is never done twice.
  *
  * Rights: the worker session is the bootstrap superuser, but every
  * statement runs through openface_spi_as_owner() (security.c): the queue's
@@ -54,10 +60,12 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
@@ -73,6 +81,8 @@ PGDLLEXPORT void face_embed_worker_main(Datum main_arg);
 #define EMBED_NAPTIME_MS 1000
 /* after a crash of the worker, the postmaster starts it again this much later */
 #define EMBED_RESTART_SECONDS 10
+/* claims of a job whose workers died before recording an outcome, then it fails */
+#define EMBED_MAX_ATTEMPTS 3
 
 static int	embed_workers = 0;
 static char *embed_databases = NULL;
@@ -82,6 +92,8 @@ typedef struct embed_worker_slot
 {
 	Oid			dboid;
 	Latch	   *latch;
+	int			pid;
+	pg_time_t	started;
 } embed_worker_slot;
 
 typedef struct embed_shared
@@ -96,12 +108,11 @@ static shmem_request_hook_type prev_shmem_request_hook;
 static shmem_startup_hook_type prev_shmem_startup_hook;
 static bool wake_pending;		/* this transaction queued photos */
 
-/* The job a worker claimed. */
+/* The job a worker claimed (in the worker's job context). */
 typedef struct embed_job
 {
-	Datum		id;				/* uuid */
+	char	   *id;				/* uuid as text */
 	Oid			relid;
-	char	   *id_text;
 	char	   *trigger_name;
 	char	   *key;
 } embed_job;
@@ -213,6 +224,7 @@ leave_slot(int code, Datum arg)
 	SpinLockAcquire(&shared->mutex);
 	slot->dboid = InvalidOid;
 	slot->latch = NULL;
+	slot->pid = 0;
 	SpinLockRelease(&shared->mutex);
 }
 
@@ -444,110 +456,209 @@ embed_row_guarded(const embed_job *job, Oid nsp, ErrorData **error)
 	return outcome;
 }
 
-/* Claim, do and record one job in a transaction of its own; false if there was none. */
-static bool
-run_one_job(void)
+/* A transaction of the worker's own, connected to SPI. */
+static void
+begin_step(const char *activity)
 {
-	queue_table q;
-	Oid			nsp;
-	embed_job	job;
-	job_outcome outcome;
-	ErrorData  *error = NULL;
-	bool		found = false;
-	int			rc;
-
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (!find_queue(&q, &nsp))
-		goto finish;
-	pgstat_report_activity(STATE_RUNNING, "claiming a queued photo");
-	rc = openface_spi_as_owner(q.owner,
-							   psprintf("SELECT id, source::pg_catalog.oid, trigger_name, row_key FROM %s "
-										"WHERE state OPERATOR(pg_catalog.=) 'pending' "
-										"ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED", q.qualified),
-							   0, NULL, NULL, NULL, false);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "claiming a job failed: %s", SPI_result_code_string(rc));
-	if (SPI_processed == 0)
-		goto finish;
-	found = true;
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
+	pgstat_report_activity(STATE_RUNNING, activity);
+}
 
-		job.id = SPI_getbinval(tup, desc, 1, &isnull);
-		job.id_text = SPI_getvalue(tup, desc, 1);
-		job.relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
-		job.trigger_name = SPI_getvalue(tup, desc, 3);
-		job.key = SPI_getvalue(tup, desc, 4);
-	}
-	pgstat_report_activity(STATE_RUNNING, psprintf("embedding queued photo %s", job.id_text));
-
-	outcome = embed_row_guarded(&job, nsp, &error);
-	if (error != NULL)
-		ereport(LOG,
-				(errmsg("openface embed worker: job %s (table OID %u, key %s) failed: %s",
-						job.id_text, job.relid, job.key, error->message)));
-
-	{
-		Oid			types[4] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID};
-		Datum		values[4];
-		char		nulls[4] = {' ', ' ', 'n', 'n'};
-
-		values[0] = job.id;
-		if (outcome == JOB_DROP)
-			rc = openface_spi_as_owner(q.owner,
-									   psprintf("DELETE FROM %s WHERE id OPERATOR(pg_catalog.=) $1",
-												q.qualified),
-									   1, types, values, NULL, false);
-		else
-		{
-			values[1] = CStringGetTextDatum(outcome_state[outcome]);
-			if (error != NULL)
-			{
-				values[2] = CStringGetTextDatum(unpack_sql_state(error->sqlerrcode));
-				values[3] = CStringGetTextDatum(error->message);
-				nulls[2] = nulls[3] = ' ';
-			}
-			rc = openface_spi_as_owner(q.owner,
-									   psprintf("UPDATE %s SET state = $2, finished_at = pg_catalog.clock_timestamp(), "
-												"sqlstate = $3, error = $4 WHERE id OPERATOR(pg_catalog.=) $1",
-												q.qualified),
-									   4, types, values, nulls, false);
-		}
-		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE)
-			elog(ERROR, "recording job %s failed: %s", job.id_text, SPI_result_code_string(rc));
-	}
-
-finish:
+static void
+end_step(void)
+{
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* What marks a worker's running jobs: pid and start time, unique for all time. */
+static Datum
+worker_token(int pid, pg_time_t started)
+{
+	return CStringGetTextDatum(psprintf("%d.%lld", pid, (long long) started));
+}
+
+/* Claim the longest queued pending job into *job (allocated in cxt); false if none. */
+static bool
+claim_job(MemoryContext cxt, embed_job *job)
+{
+	queue_table q;
+	Oid			nsp;
+	Oid			type = TEXTOID;
+	Datum		token;
+	bool		found = false;
+	int			rc;
+
+	begin_step("claiming a queued photo");
+	if (find_queue(&q, &nsp))
+	{
+		token = worker_token(MyProcPid, MyStartTime);
+		rc = openface_spi_as_owner(q.owner,
+								   psprintf("UPDATE %s SET state = 'running', worker = $1, "
+											"attempts = attempts OPERATOR(pg_catalog.+) 1 "
+											"WHERE id OPERATOR(pg_catalog.=) (SELECT id FROM %s "
+											"WHERE state OPERATOR(pg_catalog.=) 'pending' "
+											"ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
+											"RETURNING id, source::pg_catalog.oid, trigger_name, row_key",
+											q.qualified, q.qualified),
+								   1, &type, &token, NULL, false);
+		if (rc != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "claiming a job failed: %s", SPI_result_code_string(rc));
+		if (SPI_processed == 1)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+
+			job->id = MemoryContextStrdup(cxt, SPI_getvalue(tup, desc, 1));
+			job->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+			job->trigger_name = MemoryContextStrdup(cxt, SPI_getvalue(tup, desc, 3));
+			job->key = MemoryContextStrdup(cxt, SPI_getvalue(tup, desc, 4));
+			found = true;
+		}
+	}
+	end_step();
 	return found;
+}
+
+/* Do a claimed job and record its outcome, in one transaction. */
+static void
+do_job(const embed_job *job)
+{
+	queue_table q;
+	Oid			nsp;
+	job_outcome outcome;
+	ErrorData  *error = NULL;
+	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', 'n', 'n'};
+	int			rc;
+
+	begin_step(psprintf("embedding queued photo %s", job->id));
+	/* the extension may have been dropped since the claim */
+	if (!find_queue(&q, &nsp))
+	{
+		end_step();
+		return;
+	}
+	outcome = embed_row_guarded(job, nsp, &error);
+	if (error != NULL)
+		ereport(LOG,
+				(errmsg("openface embed worker: job %s (table OID %u, key %s) failed: %s",
+						job->id, job->relid, job->key, error->message)));
+
+	values[0] = CStringGetTextDatum(job->id);
+	if (outcome == JOB_DROP)
+		rc = openface_spi_as_owner(q.owner,
+								   psprintf("DELETE FROM %s WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+											q.qualified),
+								   1, types, values, NULL, false);
+	else
+	{
+		values[1] = CStringGetTextDatum(outcome_state[outcome]);
+		if (error != NULL)
+		{
+			values[2] = CStringGetTextDatum(unpack_sql_state(error->sqlerrcode));
+			values[3] = CStringGetTextDatum(error->message);
+			nulls[2] = nulls[3] = ' ';
+		}
+		rc = openface_spi_as_owner(q.owner,
+								   psprintf("UPDATE %s SET state = $2, worker = NULL, "
+											"finished_at = pg_catalog.clock_timestamp(), sqlstate = $3, error = $4 "
+											"WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+											q.qualified),
+								   4, types, values, nulls, false);
+	}
+	if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE)
+		elog(ERROR, "recording job %s failed: %s", job->id, SPI_result_code_string(rc));
+	end_step();
+}
+
+/*
+ * Jobs left running by workers that are gone: pending again, or failed
+ * after EMBED_MAX_ATTEMPTS claims.
+ */
+static void
+release_orphans(void)
+{
+	queue_table q;
+	Oid			nsp;
+	int			pids[EMBED_WORKERS_MAX];
+	pg_time_t	started[EMBED_WORKERS_MAX];
+	Datum		tokens[EMBED_WORKERS_MAX];
+	int			n = 0;
+	Oid			types[4] = {TEXTARRAYOID, INT4OID, TEXTOID, TEXTOID};
+	Datum		values[4];
+	int			rc;
+
+	begin_step("releasing the jobs of stopped workers");
+	if (find_queue(&q, &nsp))
+	{
+		SpinLockAcquire(&shared->mutex);
+		for (int i = 0; i < nslots && n < EMBED_WORKERS_MAX; i++)
+			if (shared->slots[i].dboid == MyDatabaseId && shared->slots[i].pid != 0)
+			{
+				pids[n] = shared->slots[i].pid;
+				started[n++] = shared->slots[i].started;
+			}
+		SpinLockRelease(&shared->mutex);
+		for (int i = 0; i < n; i++)
+			tokens[i] = worker_token(pids[i], started[i]);
+		values[0] = PointerGetDatum(construct_array(tokens, n, TEXTOID, -1, false, TYPALIGN_INT));
+		values[1] = Int32GetDatum(EMBED_MAX_ATTEMPTS);
+		values[2] = CStringGetTextDatum(unpack_sql_state(ERRCODE_INTERNAL_ERROR));
+		values[3] = CStringGetTextDatum(psprintf("embed workers stopped %d times while embedding this photo",
+												 EMBED_MAX_ATTEMPTS));
+		rc = openface_spi_as_owner(q.owner,
+								   psprintf("UPDATE %s SET worker = NULL, "
+											"state = CASE WHEN attempts OPERATOR(pg_catalog.>=) $2 THEN 'failed' ELSE 'pending' END, "
+											"sqlstate = CASE WHEN attempts OPERATOR(pg_catalog.>=) $2 THEN $3 END, "
+											"error = CASE WHEN attempts OPERATOR(pg_catalog.>=) $2 THEN $4 END, "
+											"finished_at = CASE WHEN attempts OPERATOR(pg_catalog.>=) $2 "
+											"THEN pg_catalog.clock_timestamp() END "
+											"WHERE state OPERATOR(pg_catalog.=) 'running' "
+											"AND worker OPERATOR(pg_catalog.<>) ALL ($1)",
+											q.qualified),
+								   4, types, values, NULL, false);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "releasing the jobs of stopped workers failed: %s", SPI_result_code_string(rc));
+	}
+	end_step();
 }
 
 void
 face_embed_worker_main(Datum main_arg)
 {
+	embed_worker_slot *slot = &shared->slots[DatumGetInt32(main_arg)];
+	MemoryContext job_cxt;
+
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, NULL, 0);
 
+	/* a commit lost in a crash only sends its job round once more (see above) */
+	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+
 	SpinLockAcquire(&shared->mutex);
-	shared->slots[DatumGetInt32(main_arg)].dboid = MyDatabaseId;
-	shared->slots[DatumGetInt32(main_arg)].latch = MyLatch;
+	slot->dboid = MyDatabaseId;
+	slot->latch = MyLatch;
+	slot->pid = MyProcPid;
+	slot->started = MyStartTime;
 	SpinLockRelease(&shared->mutex);
 	before_shmem_exit(leave_slot, main_arg);
 
+	job_cxt = AllocSetContextCreate(TopMemoryContext, "openface embed job", ALLOCSET_SMALL_SIZES);
+	release_orphans();
 	for (;;)
 	{
-		bool		worked;
+		embed_job	job;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -555,9 +666,12 @@ face_embed_worker_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		worked = run_one_job();
-		if (!worked)
+		MemoryContextReset(job_cxt);
+		if (claim_job(job_cxt, &job))
+			do_job(&job);
+		else
 		{
+			release_orphans();
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 EMBED_NAPTIME_MS, PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);

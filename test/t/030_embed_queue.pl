@@ -2,8 +2,9 @@
 # (openface.embed_workers) embed them exactly as face_embed does inline, an
 # undecodable photo fails with its error and SQLSTATE without holding up the
 # others, rows changed or deleted after queueing are handled, jobs pending at
-# an immediate stop are done after the restart, and no role can get the
-# workers to write where that role may not.
+# an immediate stop are done after the restart, a job whose worker died is
+# retried at most three times, and no role can get the workers to write
+# where that role may not.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -42,7 +43,7 @@ my $nfaces = $node->safe_psql('postgres', q{SELECT count(*) FROM pg_ls_dir('} . 
 is($node->safe_psql('postgres', q{SELECT count(*) FROM photos WHERE embedding IS NULL}), $nfaces + 2,
    'the INSERT leaves the embeddings to the workers');
 
-my $idle = q{SELECT count(*) = 0 FROM face_embed_queue WHERE state = 'pending'};
+my $idle = q{SELECT count(*) = 0 FROM face_embed_queue WHERE state IN ('pending', 'running')};
 $node->poll_query_until('postgres', $idle) or die 'the queue did not drain';
 is($node->safe_psql('postgres', q{SELECT count(*) FROM photos
                                    WHERE embedding IS NOT NULL AND embedding = face_embed(photo)}),
@@ -102,6 +103,25 @@ is($node->safe_psql('postgres', q{SELECT count(*) FILTER (WHERE embedding = face
    3 * $nfaces . '/' . 3 * $nfaces, 'after the restart every queued photo is embedded, exactly');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM face_embed_queue WHERE state = 'done'}),
    4 * $nfaces + 3, 'every job is done');
+
+# Jobs left running by workers that are gone (killed while embedding): back
+# to pending, or failed once claimed three times, so a photo that kills its
+# worker is not retried forever.
+$node->safe_psql('postgres', qq{
+    ALTER TABLE photos DISABLE TRIGGER embed_later;
+    INSERT INTO photos (id, name, photo) VALUES (2001, 'orphan', $a), (2002, 'poison', $a);
+    ALTER TABLE photos ENABLE TRIGGER embed_later;
+    INSERT INTO face_embed_queue (source, trigger_name, row_key, state, worker, attempts) VALUES
+        ('photos', 'embed_later', '2001', 'running', '1.1', 1),
+        ('photos', 'embed_later', '2002', 'running', '1.1', 3);
+});
+$node->poll_query_until('postgres', $idle) or die 'the orphaned jobs were not released';
+is($node->safe_psql('postgres', q{SELECT state || ' ' || attempts FROM face_embed_queue WHERE row_key = '2001'}),
+   'done 2', 'a job its worker left running is done by another');
+is($node->safe_psql('postgres', q{SELECT state || ' ' || attempts || ' ' || sqlstate || ' ' || error
+                                    FROM face_embed_queue WHERE row_key = '2002'}),
+   'failed 3 XX000 embed workers stopped 3 times while embedding this photo',
+   'after three claims it fails instead');
 
 # A role without privileges.
 $node->safe_psql('postgres', qq{
