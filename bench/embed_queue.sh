@@ -52,7 +52,7 @@ for w in 1 2; do
     until [ "$($psql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'openface embed worker'")" = "$w" ]; do sleep 0.2; done
     $psql -c "TRUNCATE photos, face_embed_queue"
     ms=$($psql -c '\timing on' -c "INSERT INTO photos (name, photo) SELECT name, photo FROM input" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
-    until [ "$($psql -c "SELECT count(*) FROM face_embed_queue WHERE state = 'pending'")" = 0 ]; do sleep 0.1; done
+    until [ "$($psql -c "SELECT count(*) FROM face_embed_queue WHERE state IN ('pending', 'running')")" = 0 ]; do sleep 0.1; done
     read -r secs states < <($psql -F ' ' -c "SELECT extract(epoch FROM max(finished_at) - min(queued_at)),
         string_agg(state || '=' || c, ',' ORDER BY state) FROM (SELECT state, count(*) c, min(queued_at) queued_at,
         max(finished_at) finished_at FROM face_embed_queue GROUP BY state) s")
