@@ -378,7 +378,7 @@ embed_row(Relation rel, const embed_job *job, Oid nsp)
 	getTypeInputInfo(cols.key_type, &input, &ioparam);
 	key = OidInputFunctionCall(input, job->key, ioparam, cols.key_typmod);
 
-	/* not read-only: a snapshot taken now sees the row the claimed job was queued with */
+	/* not read-only: a fresh snapshot per statement reads the row's latest photo */
 	types[0] = cols.key_type;
 	rc = openface_spi_as_owner(owner,
 							   psprintf("SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
