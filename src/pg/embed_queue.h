@@ -38,7 +38,7 @@ typedef struct queue_columns
 	int			image;
 	int			embedding;
 	int			key;
-	Oid			key_type;
+	Oid			key_type;		/* the base type of a domain */
 	int32		key_typmod;
 } queue_columns;
 

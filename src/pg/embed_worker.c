@@ -437,7 +437,19 @@ embed_row_guarded(const embed_job *job, Oid nsp, ErrorData **error)
 		outcome = JOB_DROP;
 		if (rel != NULL)
 		{
+			Oid			save_user;
+			int			save_sec;
+
+			/*
+			 * All of the job as the table's owner, not only its statements:
+			 * no code of the table's reaches the bootstrap superuser.  An
+			 * ERROR restores the user with the subtransaction.
+			 */
+			GetUserIdAndSecContext(&save_user, &save_sec);
+			SetUserIdAndSecContext(rel->rd_rel->relowner,
+								   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 			outcome = embed_row(rel, job, nsp);
+			SetUserIdAndSecContext(save_user, save_sec);
 			relation_close(rel, NoLock);
 		}
 		ReleaseCurrentSubTransaction();

@@ -259,8 +259,9 @@ openface_queue_columns(Relation rel, const Trigger *trigger, Oid embedding_type,
 				 errmsg("%s: key column \"%s\" has type %s", QUEUE_TRIGGER, keyname,
 						format_type_be(key->atttypid)),
 				 errhint("The key must be a smallint, integer, bigint, text, varchar or uuid column.")));
-	cols->key_type = key->atttypid;
+	/* a domain's checks are the owner's code: reading the key back must not run them */
 	cols->key_typmod = key->atttypmod;
+	cols->key_type = getBaseTypeAndTypmod(key->atttypid, &cols->key_typmod);
 }
 
 /* The key's text form (stable_key_type: the same in every session). */

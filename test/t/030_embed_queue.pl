@@ -169,6 +169,15 @@ is($out, '0', 'the jobs of tables one does not own are invisible');
     COMMIT;
     -- a job by hand for her own table, naming a trigger that is no queue trigger
     INSERT INTO face_embed_queue (source, trigger_name, row_key) VALUES ('mine', 'steal', '1');
+    -- a key whose domain check would make her superuser if a superuser ran it
+    CREATE FUNCTION promote(int) RETURNS boolean LANGUAGE plpgsql AS
+        $$ BEGIN EXECUTE 'ALTER ROLE mallory SUPERUSER'; RETURN true;
+           EXCEPTION WHEN OTHERS THEN RETURN true; END $$;
+    CREATE DOMAIN sneaky_int AS int CHECK (promote(VALUE));
+    CREATE TABLE mine3 (id sneaky_int PRIMARY KEY, photo bytea, embedding face_embedding);
+    CREATE TRIGGER embed_later BEFORE INSERT OR UPDATE ON mine3
+        FOR EACH ROW EXECUTE FUNCTION face_embed_queue_trigger('photo', 'embedding');
+    INSERT INTO mine3 SELECT 3, photo FROM sample;
     -- an INSERT into a table she may only insert into
     INSERT INTO photos (name, photo) SELECT 'mallory', photo FROM sample;
 });
@@ -177,13 +186,14 @@ $node->poll_query_until('postgres', $idle) or die 'the queue did not drain';
 my @jobs = split /\n/, ($as_mallory->(q{
     SELECT row_key || ' ' || trigger_name || ' ' || state || ' ' || coalesce(sqlstate, '') || ' ' || coalesce(error, '')
       FROM face_embed_queue ORDER BY row_key, trigger_name}))[0];
-is(scalar(@jobs), 3, 'she sees the three jobs of her tables');
+is(scalar(@jobs), 4, 'she sees the four jobs of her tables');
 is($jobs[0], '1 embed_later failed 42501 permission denied for table secret',
    'her trigger ran with her rights: the job failed with 42501');
 is($jobs[1], '1 steal failed 42704 table "mine" has no face_embed_queue_trigger trigger "steal"',
    'a job by hand naming another trigger fails: the worker takes nothing from the job but table, trigger and key');
 is($jobs[2], '2 embed_later failed 42704 table "mine2" has no face_embed_queue_trigger trigger "embed_later"',
    'a job whose trigger was replaced fails instead of following the new trigger');
+is($jobs[3], '3 embed_later done  ', 'a key of a domain type is read back without running its checks');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM secret}), '0', 'nothing was written into secret');
 is($node->safe_psql('postgres', q{SELECT embedding = face_embed(photo) FROM photos WHERE name = 'mallory'}),
    't', 'her INSERT into a table she may not update is embedded (as the table owner asked)');
