@@ -42,6 +42,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "access/genam.h"
 #include "access/relation.h"
 #include "access/stratnum.h"
@@ -68,6 +70,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
 #include "utils/varlena.h"
 
 #include "embed_queue.h"
@@ -83,9 +86,15 @@ PGDLLEXPORT void face_embed_worker_main(Datum main_arg);
 #define EMBED_RESTART_SECONDS 10
 /* claims of a job whose workers died before recording an outcome, then it fails */
 #define EMBED_MAX_ATTEMPTS 3
+/*
+ * The longest one job may take: a photo at the largest size takes seconds;
+ * the rest is the table's triggers, which must not hold a worker forever.
+ */
+#define EMBED_JOB_TIMEOUT_DEFAULT_MS (60 * 1000)
 
 static int	embed_workers = 0;
 static char *embed_databases = NULL;
+static int	embed_job_timeout_ms = EMBED_JOB_TIMEOUT_DEFAULT_MS;
 
 /* Where each worker sleeps: the latch to set when its database queues photos. */
 typedef struct embed_worker_slot
@@ -249,6 +258,12 @@ openface_embed_workers_init(void)
 							   "A comma-separated list; each gets openface.embed_workers workers.",
 							   &embed_databases, "postgres", PGC_POSTMASTER, GUC_LIST_INPUT,
 							   check_embed_databases, NULL, NULL);
+	DefineCustomIntVariable("openface.embed_job_timeout",
+							"Longest a background worker spends on one queued photo.",
+							"The table's triggers included; the job then fails with SQLSTATE 57014.  "
+							"0 means no limit.",
+							&embed_job_timeout_ms, EMBED_JOB_TIMEOUT_DEFAULT_MS, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	if (embed_workers == 0)
 		return;
 
@@ -419,6 +434,45 @@ embed_row(Relation rel, const embed_job *job, Oid nsp)
 	return SPI_processed == 0 ? JOB_DROP : JOB_DONE;
 }
 
+/*
+ * openface.embed_job_timeout ran out: cancel the job as statement_timeout
+ * cancels a query (ProcessInterrupts reads this timeout's indicator).
+ */
+static void
+job_timeout(void)
+{
+	QueryCancelPending = true;
+	InterruptPending = true;
+	SetLatch(MyLatch);
+}
+
+/*
+ * Cancels (the job's timeout, pg_cancel_backend) are held off outside a
+ * job's work: one there would have nothing to cancel but the worker.
+ */
+static bool job_clock_running = false;
+
+static void
+job_clock_start(void)
+{
+	QueryCancelPending = false;
+	RESUME_CANCEL_INTERRUPTS();
+	job_clock_running = true;
+	if (embed_job_timeout_ms > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, embed_job_timeout_ms);
+}
+
+static void
+job_clock_stop(void)
+{
+	if (!job_clock_running)
+		return;
+	disable_timeout(STATEMENT_TIMEOUT, false);
+	HOLD_CANCEL_INTERRUPTS();
+	QueryCancelPending = false;
+	job_clock_running = false;
+}
+
 /* embed_row, with an ERROR turned into JOB_FAILED and *error. */
 static job_outcome
 embed_row_guarded(const embed_job *job, Oid nsp, ErrorData **error)
@@ -448,7 +502,9 @@ embed_row_guarded(const embed_job *job, Oid nsp, ErrorData **error)
 			GetUserIdAndSecContext(&save_user, &save_sec);
 			SetUserIdAndSecContext(rel->rd_rel->relowner,
 								   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+			job_clock_start();
 			outcome = embed_row(rel, job, nsp);
+			job_clock_stop();
 			SetUserIdAndSecContext(save_user, save_sec);
 			relation_close(rel, NoLock);
 		}
@@ -456,6 +512,7 @@ embed_row_guarded(const embed_job *job, Oid nsp, ErrorData **error)
 	}
 	PG_CATCH();
 	{
+		job_clock_stop();
 		MemoryContextSwitchTo(cxt);
 		*error = CopyErrorData();
 		FlushErrorState();
@@ -652,6 +709,10 @@ face_embed_worker_main(Datum main_arg)
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
+	/* pg_cancel_backend() fails the current job, as the job's timeout does */
+	pqsignal(SIGINT, StatementCancelHandler);
+	RegisterTimeout(STATEMENT_TIMEOUT, job_timeout);
+	HOLD_CANCEL_INTERRUPTS();
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, NULL, 0);
 

@@ -19,6 +19,7 @@ $node->init;
 $node->append_conf('postgresql.conf', q{
 shared_preload_libraries = 'openface'
 openface.embed_workers = 2
+openface.embed_job_timeout = '5s'
 });
 $node->start;
 
@@ -188,6 +189,14 @@ is($out, '0', 'the jobs of tables one does not own are invisible');
         FOR EACH ROW EXECUTE FUNCTION face_embed_queue_trigger('photo', 'embedding');
     CREATE TRIGGER meddle AFTER UPDATE ON mine4 FOR EACH ROW EXECUTE FUNCTION meddle();
     INSERT INTO mine4 SELECT i, photo FROM sample, generate_series(1, 5) i;
+    -- a trigger that would hold a worker for ten minutes
+    CREATE TABLE mine5 (id int PRIMARY KEY, photo bytea, embedding face_embedding);
+    CREATE FUNCTION dawdle() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM pg_sleep(600); RETURN NEW; END $$;
+    CREATE TRIGGER embed_later BEFORE INSERT OR UPDATE ON mine5
+        FOR EACH ROW EXECUTE FUNCTION face_embed_queue_trigger('photo', 'embedding');
+    CREATE TRIGGER dawdle AFTER UPDATE ON mine5 FOR EACH ROW EXECUTE FUNCTION dawdle();
+    INSERT INTO mine5 SELECT 5, photo FROM sample;
     -- an INSERT into a table she may only insert into
     INSERT INTO photos (name, photo) SELECT 'mallory', photo FROM sample;
 });
@@ -195,7 +204,8 @@ is($err, '', 'mallory sets up her table') or diag $err;
 $node->poll_query_until('postgres', $idle) or die 'the queue did not drain';
 my @jobs = split /\n/, ($as_mallory->(q{
     SELECT row_key || ' ' || trigger_name || ' ' || state || ' ' || coalesce(sqlstate, '') || ' ' || coalesce(error, '')
-      FROM face_embed_queue WHERE source <> 'mine4'::regclass ORDER BY row_key, trigger_name}))[0];
+      FROM face_embed_queue WHERE source NOT IN ('mine4'::regclass, 'mine5'::regclass)
+     ORDER BY row_key, trigger_name}))[0];
 is(scalar(@jobs), 4, 'she sees the four jobs of her tables');
 is($jobs[0], '1 embed_later failed 42501 permission denied for table secret',
    'her trigger ran with her rights: the job failed with 42501');
@@ -204,6 +214,10 @@ is($jobs[1], '1 steal failed 42704 table "mine" has no face_embed_queue_trigger 
 is($jobs[2], '2 embed_later failed 42704 table "mine2" has no face_embed_queue_trigger trigger "embed_later"',
    'a job whose trigger was replaced fails instead of following the new trigger');
 is($jobs[3], '3 embed_later done  ', 'a key of a domain type is read back without running its checks');
+is($node->safe_psql('postgres', q{SELECT state || ' ' || sqlstate || ' ' || error FROM face_embed_queue
+                                   WHERE source = 'mine5'::regclass}),
+   'failed 57014 canceling statement due to statement timeout',
+   'a trigger that holds the worker fails its job after openface.embed_job_timeout');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM secret}), '0', 'nothing was written into secret');
 # Five jobs on two workers: one of them ran her trigger at least three times.
 is($node->safe_psql('postgres', q{SELECT string_agg(work_mem, ',') FROM seen}), '4MB,4MB,4MB,4MB,4MB',
