@@ -32,13 +32,15 @@
  * that queued photos sets the latches of its database's workers as it
  * commits, so a photo is taken up at once.
  *
- * Rights: the worker session is the bootstrap superuser, but every
- * statement runs through openface_spi_as_owner() (security.c): the queue's
- * own statements as the extension owner, the job's as the table's owner,
- * with SECURITY_RESTRICTED_OPERATION and search_path = pg_catalog, pg_temp,
- * as PostgreSQL's maintenance commands run a table's code as its owner.  The
- * job carries no column names: a forged or stale job can only make the
- * worker do what the table's own trigger asks, with its owner's rights.
+ * Rights: the worker session is the bootstrap superuser, but it runs no
+ * one else's code as that role: the queue's statements run as the extension
+ * owner, and all of a job as its table's owner with
+ * SECURITY_RESTRICTED_OPERATION, every statement through
+ * openface_spi_as_owner() (security.c: search_path = pg_catalog, pg_temp,
+ * settings changed inside undone), as PostgreSQL's maintenance commands run
+ * a table's code as its owner.  The job carries no column names: a forged
+ * or stale job can only make the worker do what the table's own trigger
+ * asks, with its owner's rights, for at most openface.embed_job_timeout.
  */
 #include "postgres.h"
 
