@@ -54,3 +54,11 @@ COMMENT ON OPERATOR <= (face_embedding, face_embedding) IS 'element-wise order (
 COMMENT ON OPERATOR > (face_embedding, face_embedding) IS 'element-wise order (for btree, DISTINCT, GROUP BY)';
 COMMENT ON OPERATOR >= (face_embedding, face_embedding) IS 'element-wise order (for btree, DISTINCT, GROUP BY)';
 COMMENT ON OPERATOR <@ (face_embedding, face_sphere) IS 'lies within the sphere: radius search, index-assisted';
+
+COMMENT ON FUNCTION face_embed_queue_trigger() IS
+    'BEFORE INSERT OR UPDATE row trigger: (image_column, embedding_column [, key_column]); queues the row for the background workers (openface.embed_workers) instead of embedding it';
+COMMENT ON FUNCTION face_embed_queue_drop_trigger() IS 'sql_drop event trigger: a dropped table takes its queued jobs along';
+COMMENT ON TABLE face_embed_queue IS
+    'photos queued by face_embed_queue_trigger: pending, running, done, no_face or failed (with sqlstate and error); each table''s owner sees its own';
+COMMENT ON VIEW face_embed_queue_status IS
+    'per table: pending, running, done, no_face and failed jobs of face_embed_queue, the oldest pending, the last finished';

@@ -11,3 +11,68 @@ ALTER FUNCTION inner_product(face_embedding, face_embedding) COST 10;
 ALTER FUNCTION face_negative_inner_product(face_embedding, face_embedding) COST 10;
 ALTER FUNCTION cosine_distance(face_embedding, face_embedding) COST 10;
 ALTER FUNCTION face_sphere_contains(face_embedding, face_sphere) COST 10;
+
+-- Background embedding (src/pg/trigger.c queues, src/pg/embed_worker.c works).
+-- face_embed_queue_trigger queues a row instead of embedding it; the workers
+-- (openface.embed_workers) claim jobs with FOR UPDATE SKIP LOCKED and fill in
+-- the embedding as the table's owner; a job whose worker died goes back to
+-- pending, and fails after three such claims.  A job names its table, the trigger
+-- that queued it (whose arguments name the columns) and the row's key; a
+-- finished job keeps its outcome until the table's owner deletes it.  Jobs
+-- are keyed by a random uuid, not a sequence, so that a table owner's dump
+-- and restore of their own jobs needs no rights on a shared counter.
+CREATE TABLE face_embed_queue (
+    id            uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    source        regclass NOT NULL,
+    trigger_name  text NOT NULL,
+    row_key       text NOT NULL,
+    state         text NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'running', 'done', 'no_face', 'failed')),
+    attempts      integer NOT NULL DEFAULT 0,     -- claims by a worker
+    worker        text,                           -- the running worker's pid.start_time
+    queued_at     timestamptz NOT NULL DEFAULT now(),
+    finished_at   timestamptz,
+    sqlstate      text,
+    error         text
+);
+CREATE INDEX face_embed_queue_pending ON face_embed_queue (queued_at) WHERE state = 'pending';
+CREATE INDEX face_embed_queue_running ON face_embed_queue (worker) WHERE state = 'running';
+CREATE INDEX face_embed_queue_source ON face_embed_queue (source);
+REVOKE ALL ON face_embed_queue FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('face_embed_queue', '');
+
+-- Each table's owner sees, deletes and restores (INSERT) the jobs of their
+-- tables, and nobody else: a job's key says which rows were written.  The
+-- queue trigger inserts as the extension owner, for any role that writes
+-- the table.  A job an owner inserts by hand can only make the worker do
+-- what the table's own trigger asks, as that owner.
+ALTER TABLE face_embed_queue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY face_embed_queue_table_owner ON face_embed_queue
+    USING (pg_catalog.pg_has_role((SELECT relowner FROM pg_catalog.pg_class
+                                    WHERE oid OPERATOR(pg_catalog.=) source::pg_catalog.oid),
+                                  'USAGE'));
+GRANT SELECT, INSERT, DELETE ON face_embed_queue TO PUBLIC;
+
+-- One row per table: how far its queue is.  security_invoker: the caller's
+-- rights and the policy above decide which tables appear.
+CREATE VIEW face_embed_queue_status WITH (security_invoker = true) AS
+    SELECT source,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'pending') AS pending,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'running') AS running,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'done') AS done,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'no_face') AS no_face,
+           pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'failed') AS failed,
+           pg_catalog.min(queued_at) FILTER (WHERE state OPERATOR(pg_catalog.=) 'pending') AS oldest_pending,
+           pg_catalog.max(finished_at) AS last_finished
+      FROM face_embed_queue
+     GROUP BY source;
+GRANT SELECT ON face_embed_queue_status TO PUBLIC;
+
+CREATE FUNCTION face_embed_queue_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C;
+
+-- A dropped table takes its jobs along.
+CREATE FUNCTION face_embed_queue_drop_trigger() RETURNS event_trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C;
+CREATE EVENT TRIGGER face_embed_queue_drop ON sql_drop
+    EXECUTE FUNCTION face_embed_queue_drop_trigger();

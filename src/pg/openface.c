@@ -14,6 +14,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "embed_queue.h"
 #include "facegraph/fg.h"
 #include "openface.h"
 
@@ -151,6 +152,7 @@ _PG_init(void)
 							"Parallel query already uses one process per core: keep 1 unless a single query must be faster.",
 							&blas_threads, 1, 1, 64, PGC_USERSET, 0, NULL, assign_threads, NULL);
 	fg_init();
+	openface_embed_workers_init();
 	MarkGUCPrefixReserved("openface");
 	openblas_set_num_threads(blas_threads);
 	of_set_cancel_hook(interrupt_pending);

@@ -44,7 +44,8 @@ extern void openface_report(const of_error *err, const char *what, const char *h
 			pg_attribute_noreturn();
 
 /*
- * Run one SPI statement as owner, under search_path = pg_catalog, pg_temp
+ * Run one SPI statement as owner (the extension's or a table's), with
+ * SECURITY_RESTRICTED_OPERATION, under search_path = pg_catalog, pg_temp
  * (src/pg/security.c).  The caller is connected to SPI and names every
  * object in sql schema-qualified.  Returns SPI_execute_with_args' code.
  */

@@ -3,12 +3,15 @@
  *
  * The SVM functions keep their models in a table only the extension owner
  * may read or write (models hold training embeddings: biometric data), so
- * they read and write it as that owner.  Every such statement goes through
- * openface_spi_as_owner(), which
+ * they read and write it as that owner; the embed queue's trigger and
+ * workers likewise write face_embed_queue as that owner, and the workers
+ * do each job as the owner of the job's table (embed_worker.c).  Every such
+ * statement goes through openface_spi_as_owner(), which
  *   - switches to the owner with SECURITY_RESTRICTED_OPERATION (no SET ROLE,
  *     no temporary objects, as PostgreSQL does for maintenance commands);
  *   - runs under search_path = pg_catalog, pg_temp in a GUC nest level of
- *     its own, so nothing the caller put on their search_path is found;
+ *     its own, so nothing the caller put on their search_path is found, and
+ *     no setting changed inside (by a table's trigger, say) outlives it;
  *   - expects SQL that names every relation, function, type and operator
  *     schema-qualified (OPERATOR(pg_catalog.=)), as a second wall.
  * An ERROR inside leaves the cleanup to (sub)transaction abort, which
@@ -43,7 +46,8 @@ openface_spi_as_owner(Oid owner, const char *sql, int nargs, Oid *argtypes,
 	(void) set_config_option("search_path", OWNER_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, 0);
-	AtEOXact_GUC(true, nestlevel);
+	/* as ANALYZE does: not even a session-level SET made inside outlives the statement */
+	AtEOXact_GUC(false, nestlevel);
 	SetUserIdAndSecContext(save_user, save_sec);
 	return rc;
 }

@@ -15,12 +15,25 @@
  *       the inserting session's search_path, so no session can redirect the
  *       faces (to a temporary table of the same name, say); a temporary
  *       target is refused unless the photo table is temporary too.
+ *   face_embed_queue_trigger(image_column, embedding_column [, key_column])
+ *       BEFORE INSERT OR UPDATE FOR EACH ROW: where face_embed_trigger would
+ *       embed, clears embedding_column and queues the row's key_column
+ *       (default 'id') in face_embed_queue instead; the background workers
+ *       (embed_worker.c) fill the embedding in later.  The job is inserted
+ *       as the queue's owner, since the inserting role may not write the
+ *       queue; it names only the table, this trigger and the key, so the
+ *       worker takes the columns from the trigger, never from the job.
+ *   face_embed_queue_drop_trigger()
+ *       sql_drop event trigger: a dropped table takes its jobs along (a
+ *       dangling regclass would be dumped as a bare OID, which a restore
+ *       could attach to another table).
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -30,6 +43,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "embed_queue.h"
 #include "embedding.h"
 #include "openface.h"
 
@@ -82,11 +96,72 @@ extension_schema(FunctionCallInfo fcinfo)
 	return get_func_namespace(fcinfo->flinfo->fn_oid);
 }
 
+Oid
+openface_embedding_type(Oid nsp)
+{
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("face_embedding"),
+						   ObjectIdGetDatum(nsp));
+}
+
 static Oid
 embedding_type(FunctionCallInfo fcinfo)
 {
-	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("face_embedding"),
-						   ObjectIdGetDatum(extension_schema(fcinfo)));
+	return openface_embedding_type(extension_schema(fcinfo));
+}
+
+/* What a row written under an embedding trigger needs. */
+typedef enum
+{
+	PHOTO_KEEP,					/* nothing: keep the row's embedding */
+	PHOTO_CLEAR,				/* the photo became NULL: so does the embedding */
+	PHOTO_EMBED					/* a new photo to embed */
+} photo_action;
+
+/*
+ * An UPDATE needs a new embedding only when the image bytes changed (NULL
+ * or byte-equal is no change); an INSERT without an image keeps whatever
+ * embedding it was given.
+ */
+static photo_action
+photo_action_of(TriggerData *td, int imgcol, Datum *img)
+{
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	bool		isnull;
+
+	*img = heap_getattr(tuple, imgcol, desc, &isnull);
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		bool		oldnull;
+		Datum		old = heap_getattr(td->tg_trigtuple, imgcol, desc, &oldnull);
+
+		if (isnull == oldnull &&
+			(isnull || datumIsEqual(PointerGetDatum(PG_DETOAST_DATUM_PACKED(old)),
+									PointerGetDatum(PG_DETOAST_DATUM_PACKED(*img)), false, -1)))
+			return PHOTO_KEEP;
+	}
+	if (isnull)
+		return TRIGGER_FIRED_BY_INSERT(td->tg_event) ? PHOTO_KEEP : PHOTO_CLEAR;
+	return PHOTO_EMBED;
+}
+
+static void
+check_before_insert_or_update(TriggerData *td, const char *name)
+{
+	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() must be a BEFORE INSERT OR UPDATE trigger", name)));
+}
+
+/* tuple with column col set to e (NULL when e is) */
+static HeapTuple
+with_embedding(Relation rel, HeapTuple tuple, int col, FaceEmbedding *e)
+{
+	Datum		value = PointerGetDatum(e);
+	bool		isnull = (e == NULL);
+
+	return heap_modify_tuple_by_cols(tuple, RelationGetDescr(rel), 1, &col, &value, &isnull);
 }
 
 PG_FUNCTION_INFO_V1(face_embed_trigger);
@@ -97,19 +172,13 @@ face_embed_trigger(PG_FUNCTION_ARGS)
 	char	  **args = td->tg_trigger->tgargs;
 	Relation	rel = td->tg_relation;
 	const char *policy = td->tg_trigger->tgnargs > 2 ? args[2] : "null";
-	HeapTuple	tuple;
+	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	int			imgcol,
 				embcol;
-	bool		isnull;
 	Datum		img;
 	FaceEmbedding *e = NULL;
-	Datum		newval;
-	bool		newnull;
 
-	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("face_embed_trigger() must be a BEFORE INSERT OR UPDATE trigger")));
+	check_before_insert_or_update(td, "face_embed_trigger");
 	if (strcmp(policy, "null") != 0 && strcmp(policy, "error") != 0 && strcmp(policy, "skip") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -118,39 +187,164 @@ face_embed_trigger(PG_FUNCTION_ARGS)
 	imgcol = column_of_type(rel, args[0], BYTEAOID, "face_embed_trigger");
 	embcol = column_of_type(rel, args[1], embedding_type(fcinfo), "face_embed_trigger");
 
-	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
-	img = heap_getattr(tuple, imgcol, RelationGetDescr(rel), &isnull);
-
-	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	switch (photo_action_of(td, imgcol, &img))
 	{
-		bool		oldnull;
-		Datum		old = heap_getattr(td->tg_trigtuple, imgcol, RelationGetDescr(rel), &oldnull);
-
-		/* Same image (NULL or byte-equal): keep whatever embedding the row has. */
-		if (isnull == oldnull &&
-			(isnull || datumIsEqual(PointerGetDatum(PG_DETOAST_DATUM_PACKED(old)),
-									PointerGetDatum(PG_DETOAST_DATUM_PACKED(img)), false, -1)))
+		case PHOTO_KEEP:
 			return PointerGetDatum(tuple);
+		case PHOTO_CLEAR:
+			break;
+		case PHOTO_EMBED:
+			e = openface_embed_photo(DatumGetByteaPP(img));
+			if (e == NULL && policy[0] == 'e')
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("face_embed_trigger: no face found in column \"%s\" of the new row", args[0]),
+						 errhint("Use the 'null' or 'skip' policy to accept photos without faces.")));
+			if (e == NULL && policy[0] == 's')
+				return PointerGetDatum(NULL);
+			break;
 	}
+	return PointerGetDatum(with_embedding(rel, tuple, embcol, e));
+}
 
-	/* No photo on INSERT: keep whatever embedding the row was given. */
-	if (isnull && TRIGGER_FIRED_BY_INSERT(td->tg_event))
-		return PointerGetDatum(tuple);
-	if (!isnull)
+/*
+ * Key types whose text form reads back to the same value whatever the
+ * session's settings (DateStyle, extra_float_digits ...): the worker parses
+ * the key the trigger printed, in another session.
+ */
+static bool
+stable_key_type(Oid type)
+{
+	switch (getBaseType(type))
 	{
-		e = openface_embed_photo(DatumGetByteaPP(img));
-		if (e == NULL && policy[0] == 'e')
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("face_embed_trigger: no face found in column \"%s\" of the new row", args[0]),
-					 errhint("Use the 'null' or 'skip' policy to accept photos without faces.")));
-		if (e == NULL && policy[0] == 's')
-			return PointerGetDatum(NULL);
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case TEXTOID:
+		case VARCHAROID:
+		case UUIDOID:
+			return true;
+		default:
+			return false;
 	}
-	newval = PointerGetDatum(e);
-	newnull = (e == NULL);
-	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, RelationGetDescr(rel), 1, &embcol,
-													 &newval, &newnull));
+}
+
+void
+openface_queue_columns(Relation rel, const Trigger *trigger, Oid embedding_type, queue_columns *cols)
+{
+	char	  **args = trigger->tgargs;
+	const char *keyname = trigger->tgnargs > 2 ? args[2] : QUEUE_DEFAULT_KEY;
+	TupleDesc	desc = RelationGetDescr(rel);
+	Form_pg_attribute key;
+
+	if (trigger->tgnargs < 2 || trigger->tgnargs > 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s() takes 2 to 3 arguments, not %d", QUEUE_TRIGGER, trigger->tgnargs),
+				 errhint("See the trigger's documentation in the openface README.")));
+	cols->image = column_of_type(rel, args[0], BYTEAOID, QUEUE_TRIGGER);
+	cols->embedding = column_of_type(rel, args[1], embedding_type, QUEUE_TRIGGER);
+	cols->key = SPI_fnumber(desc, keyname);
+	if (cols->key <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("%s: key column \"%s\" of table \"%s\" does not exist",
+						QUEUE_TRIGGER, keyname, RelationGetRelationName(rel)),
+				 errhint("The third argument names a column that identifies the row (default \"%s\").",
+						 QUEUE_DEFAULT_KEY)));
+	key = TupleDescAttr(desc, cols->key - 1);
+	if (!stable_key_type(key->atttypid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s: key column \"%s\" has type %s", QUEUE_TRIGGER, keyname,
+						format_type_be(key->atttypid)),
+				 errhint("The key must be a smallint, integer, bigint, text, varchar or uuid column.")));
+	/* a domain's checks are the owner's code: reading the key back must not run them */
+	cols->key_typmod = key->atttypmod;
+	cols->key_type = getBaseTypeAndTypmod(key->atttypid, &cols->key_typmod);
+}
+
+/* The key's text form (stable_key_type: the same in every session). */
+static char *
+key_text(HeapTuple tuple, TupleDesc desc, const queue_columns *cols)
+{
+	bool		isnull;
+	Datum		key = heap_getattr(tuple, cols->key, desc, &isnull);
+	Oid			output;
+	bool		varlena;
+
+	if (isnull)
+		return NULL;
+	getTypeOutputInfo(cols->key_type, &output, &varlena);
+	return OidOutputFunctionCall(output, key);
+}
+
+PG_FUNCTION_INFO_V1(face_embed_queue_trigger);
+Datum
+face_embed_queue_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = trigger_data(fcinfo, QUEUE_TRIGGER, 2, 3);
+	Relation	rel = td->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	bool		update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+	HeapTuple	tuple = update ? td->tg_newtuple : td->tg_trigtuple;
+	queue_columns cols;
+	queue_table q;
+	photo_action action;
+	bool		photo_changed;
+	Datum		img;
+	char	   *key;
+	Oid			types[3] = {OIDOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	int			rc;
+
+	check_before_insert_or_update(td, QUEUE_TRIGGER);
+	openface_queue_columns(rel, td->tg_trigger, embedding_type(fcinfo), &cols);
+	action = photo_action_of(td, cols.image, &img);
+	photo_changed = action != PHOTO_KEEP;
+	key = key_text(tuple, desc, &cols);
+
+	/* A new key with the same photo: the job queued under the old key finds no row. */
+	if (action == PHOTO_KEEP && update && key != NULL &&
+		!heap_attisnull(tuple, cols.image, desc))
+	{
+		char	   *oldkey = key_text(td->tg_trigtuple, desc, &cols);
+
+		if (oldkey == NULL || strcmp(oldkey, key) != 0)
+			action = PHOTO_EMBED;
+	}
+	if (action == PHOTO_KEEP)
+		return PointerGetDatum(tuple);
+	if (action == PHOTO_EMBED)
+	{
+		if (key == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("%s: key column \"%s\" of the new row is NULL", QUEUE_TRIGGER,
+							NameStr(TupleDescAttr(desc, cols.key - 1)->attname)),
+					 errhint("The background worker finds the row by its key: give every row one.")));
+		if (!openface_queue_table(extension_schema(fcinfo), &q))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("openface queue table \"%s\" is missing", QUEUE_TABLE),
+					 errhint("ALTER EXTENSION openface UPDATE brings it.")));
+		values[0] = ObjectIdGetDatum(RelationGetRelid(rel));
+		values[1] = CStringGetTextDatum(td->tg_trigger->tgname);
+		values[2] = CStringGetTextDatum(key);
+		SPI_connect();
+		rc = openface_spi_as_owner(q.owner,
+								   psprintf("INSERT INTO %s (source, trigger_name, row_key) "
+											"VALUES ($1, $2, $3)", q.qualified),
+								   3, types, values, NULL, false);
+		if (rc != SPI_OK_INSERT)
+			elog(ERROR, "%s: queueing the row failed: %s", QUEUE_TRIGGER, SPI_result_code_string(rc));
+		SPI_finish();
+		openface_embed_wake_at_commit();
+	}
+	/* The row's embedding belongs to the old photo (or was given with the new one). */
+	if (photo_changed)
+		tuple = with_embedding(rel, tuple, cols.embedding, NULL);
+	return PointerGetDatum(tuple);
 }
 
 /*
@@ -268,4 +462,33 @@ face_extract_trigger(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(face_embed_queue_drop_trigger);
+Datum
+face_embed_queue_drop_trigger(PG_FUNCTION_ARGS)
+{
+	queue_table q;
+	int			rc;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("face_embed_queue_drop_trigger must be called as an event trigger")));
+	/* DROP EXTENSION: the queue is already gone */
+	if (!openface_queue_table(extension_schema(fcinfo), &q))
+		PG_RETURN_VOID();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = openface_spi_as_owner(q.owner,
+							   psprintf("DELETE FROM %s q USING pg_catalog.pg_event_trigger_dropped_objects() d "
+										"WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid "
+										"AND d.objsubid OPERATOR(pg_catalog.=) 0 "
+										"AND q.source::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid",
+										q.qualified),
+							   0, NULL, NULL, NULL, false);
+	if (rc != SPI_OK_DELETE)
+		elog(ERROR, "removing the queued jobs of dropped tables failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	PG_RETURN_VOID();
 }
