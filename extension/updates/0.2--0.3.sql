@@ -76,3 +76,17 @@ CREATE FUNCTION face_embed_queue_drop_trigger() RETURNS event_trigger
     AS 'MODULE_PATHNAME' LANGUAGE C;
 CREATE EVENT TRIGGER face_embed_queue_drop ON sql_drop
     EXECUTE FUNCTION face_embed_queue_drop_trigger();
+
+-- Open-set identification from a labelled table, no training (parts/45_identify.sql).
+CREATE FUNCTION face_identify(
+    source regclass,
+    query face_embedding,
+    label_column text DEFAULT 'person',
+    embedding_column text DEFAULT 'embedding',
+    k integer DEFAULT 20,
+    threshold double precision DEFAULT 0.40,
+    OUT label text,
+    OUT distance double precision,
+    OUT confidence double precision)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'face_identify' LANGUAGE C STABLE PARALLEL RESTRICTED;

@@ -21,9 +21,6 @@ typedef struct queue_table
 	char	   *qualified;		/* quoted schema.table */
 } queue_table;
 
-/* face_embedding of the extension installed in schema nsp */
-extern Oid	openface_embedding_type(Oid nsp);
-
 /* false when nsp has no queue table (an extension not yet updated to 0.3) */
 extern bool openface_queue_table(Oid nsp, queue_table *q);
 

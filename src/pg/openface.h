@@ -19,6 +19,9 @@ extern const of_models *openface_models(void);
 extern size_t openface_call_memory(void);
 extern void openface_check_call_memory(double bytes, const char *what);
 
+/* face_embedding of the extension installed in schema nsp (src/pg/trigger.c) */
+extern Oid	openface_embedding_type(Oid nsp);
+
 /* Decoding and pipeline options from the openface.* settings. */
 extern void openface_decode_options(of_decode_opts *o);
 extern void openface_pipeline_options(of_pipeline_options *o);

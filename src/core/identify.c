@@ -1,0 +1,78 @@
+/* Open-set identification from the k nearest gallery faces; the rule in identify.h. */
+#include "identify.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "distance.h"
+
+of_status
+of_identify(const float *q, const float *x, const int *label, size_t k,
+			size_t dim, double threshold, of_identity *out, of_error *err)
+{
+	int		   *slot_label = malloc((k ? k : 1) * sizeof(int));
+	size_t	   *count = calloc(k ? k : 1, sizeof(size_t));
+	float	   *sum = calloc((k ? k : 1) * dim, sizeof(float));
+	size_t		nslot = 0,
+				best = 0;
+	float		d1 = INFINITY,
+				d2 = INFINITY;
+
+	out->label = -1;
+	out->named = 0;
+	out->distance = out->runner_up = out->score = NAN;
+	out->confidence = 0;
+	if (slot_label == NULL || count == NULL || sum == NULL)
+	{
+		free(slot_label);
+		free(count);
+		free(sum);
+		return of_fail(err, OF_ENOMEM, "out of memory");
+	}
+	/* Sum each label's faces (a label has at most k of them). */
+	for (size_t i = 0; i < k; i++)
+	{
+		size_t		s = 0;
+
+		while (s < nslot && slot_label[s] != label[i])
+			s++;
+		if (s == nslot)
+			slot_label[nslot++] = label[i];
+		count[s]++;
+		for (size_t j = 0; j < dim; j++)
+			sum[s * dim + j] += x[i * dim + j];
+	}
+	for (size_t s = 0; s < nslot; s++)
+	{
+		float	   *mean = sum + s * dim;
+		float		d;
+
+		for (size_t j = 0; j < dim; j++)
+			mean[j] /= (float) count[s];
+		d = of_l2_distance(q, mean, dim);
+		if (d < d1)
+		{
+			d2 = d1;
+			d1 = d;
+			best = s;
+		}
+		else if (d < d2)
+			d2 = d;
+	}
+	if (nslot > 0)
+	{
+		if (nslot == 1)
+			d2 = d1;
+		out->label = slot_label[best];
+		out->distance = d1;
+		out->runner_up = d2;
+		out->score = d1 - (float) OF_IDENTIFY_MARGIN_WEIGHT * (d2 - d1);
+		out->named = out->score < threshold;
+		if (out->named && threshold > 0)
+			out->confidence = fminf(1.0f, fmaxf(0.0f, 1.0f - out->score / (float) threshold));
+	}
+	free(slot_label);
+	free(count);
+	free(sum);
+	return OF_OK;
+}
