@@ -25,7 +25,8 @@ typedef struct real_set
 } real_set;
 
 /*
- * Read `openface embed` lines: path, face, score, x, y, w, h, 128 floats.
+ * Read `openface embed` lines: path, face, score, x, y, w, h, and the 128
+ * floats (a face_embedding literal, or space-separated as older CLIs wrote).
  * One face per file: the one whose box centre is nearest the image centre
  * guess (LFW's labelled face is centred); identity = parent directory.
  */
@@ -69,6 +70,9 @@ read_real(const char *path, real_set *rs)
 		{
 			char	   *end;
 
+			/* the CLI prints a face_embedding literal: [x1,x2,...] */
+			while (tok && (*tok == '[' || *tok == ',' || *tok == ' '))
+				tok++;
 			v[j] = tok ? strtof(tok, &end) : 0;
 			if (!tok || end == tok)
 			{

@@ -11,14 +11,14 @@
  * larger distance than a lone face among look-alikes.  With one label among
  * the neighbours there is no margin: score = d1.
  *
- * Chosen on LFW view 1 (bench/accuracy --open-set; 4,989 photos, raw
- * descriptors, strangers = every one-photo person), against the nearest
- * face alone and a distance ratio: at the threshold that names 1% of
- * strangers, it names 95% of known probes with 100 people x 3 photos in
- * the gallery (nearest face: 87%) and 62% with 1,165 people x 1 photo
- * (nearest face: 48%).  At the default threshold 0.40 it named 0.2-0.9% of
- * strangers at every gallery size tried (10 to 1,165 people), where the
- * verification threshold 0.6 on the nearest face names 53-92%.
+ * Chosen on LFW view 1 (`bench/open_set`, 4,989 photos, raw descriptors)
+ * against the nearest face alone and a distance ratio.  At the threshold
+ * that names 1% of strangers it names 61.0% of known probes with 1,165
+ * people x 1 photo in the gallery (nearest face: 47.6%) and 90.8% with 100
+ * people x 3 (nearest face: 89.6%; 173 probes, so +-2 points).  At the
+ * default threshold 0.40 it named 0.3-1.7% of strangers at every gallery
+ * size tried (10 to 1,165 people), where the verification threshold 0.6 on
+ * the nearest face names 12-92% of them.
  */
 #ifndef OF_IDENTIFY_H
 #define OF_IDENTIFY_H

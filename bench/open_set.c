@@ -1,0 +1,332 @@
+/*
+ * Open-set identification on LFW view 1: who is this, or nobody.
+ *
+ *   openface embed /path/to/lfw-view1/images > lfw.tsv
+ *   open_set lfw.tsv
+ *
+ * One face per photo (the most central), identity = folder.  Protocols:
+ *   S: 100 people with >= 4 photos, 3 each in the gallery, the rest probes;
+ *      300 one-photo people as strangers.
+ *   L: every person with >= 2 photos, 1 in the gallery, the rest probes;
+ *      every one-photo person a stranger.
+ * For the nearest face (named below 0.6, the verification threshold) and
+ * face_identify's rule (src/core/identify.h, k = 20, threshold 0.40):
+ * known probes named right / wrong and strangers named, at the default
+ * threshold and at the one that names 1% of strangers; then the rule's
+ * default across gallery sizes.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "distance.h"
+#include "identify.h"
+#include "real_faces.h"
+
+#define NEAREST_THRESHOLD	0.6
+#define STRANGER_SHARE		0.01
+#define PROTOCOL_S_PEOPLE	100
+#define PROTOCOL_S_GALLERY	3
+#define PROTOCOL_S_STRANGERS 300
+
+static uint64_t rng_state = 0x5eed;
+
+static uint64_t
+next_random(void)
+{
+	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void
+shuffle(int *a, int n)
+{
+	for (int i = n - 1; i > 0; i--)
+	{
+		int			j = (int) (next_random() % (uint64_t) (i + 1)),
+					t = a[i];
+
+		a[i] = a[j];
+		a[j] = t;
+	}
+}
+
+typedef struct split
+{
+	int		   *gallery,
+			   *probes,
+			   *strangers;
+	int			ng,
+				np,
+				ns,
+				people;
+} split;
+
+/* One answer: the label named by each method and its score. */
+typedef struct answer
+{
+	int			truth;			/* identity, -1 for a stranger */
+	int			nearest;
+	float		nearest_d;
+	int			rule;
+	float		rule_score;
+} answer;
+
+static int
+cmp_float(const void *a, const void *b)
+{
+	float		x = *(const float *) a,
+				y = *(const float *) b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+answer_one(const real_set *rs, const split *sp, int q, int truth, float *d, int *order, answer *a)
+{
+	const float *x = rs->x + (size_t) q * REAL_DIM;
+	int			k = sp->ng < OF_IDENTIFY_DEFAULT_K ? sp->ng : OF_IDENTIFY_DEFAULT_K;
+	float		nx[OF_IDENTIFY_DEFAULT_K * REAL_DIM];
+	int			nl[OF_IDENTIFY_DEFAULT_K];
+	of_identity id;
+	of_error	err;
+
+	for (int i = 0; i < sp->ng; i++)
+	{
+		d[i] = of_l2_distance(x, rs->x + (size_t) sp->gallery[i] * REAL_DIM, REAL_DIM);
+		order[i] = i;
+	}
+	/* partial selection sort: the k nearest */
+	for (int i = 0; i < k; i++)
+		for (int j = i + 1; j < sp->ng; j++)
+			if (d[order[j]] < d[order[i]])
+			{
+				int			t = order[i];
+
+				order[i] = order[j];
+				order[j] = t;
+			}
+	for (int i = 0; i < k; i++)
+	{
+		memcpy(nx + (size_t) i * REAL_DIM, rs->x + (size_t) sp->gallery[order[i]] * REAL_DIM,
+			   sizeof(float) * REAL_DIM);
+		nl[i] = rs->y[sp->gallery[order[i]]];
+	}
+	of_identify(x, nx, nl, (size_t) k, REAL_DIM, OF_IDENTIFY_DEFAULT_THRESHOLD, &id, &err);
+	a->truth = truth;
+	a->nearest = rs->y[sp->gallery[order[0]]];
+	a->nearest_d = d[order[0]];
+	a->rule = id.label;
+	a->rule_score = id.score;
+}
+
+static answer *
+answer_all(const real_set *rs, const split *sp)
+{
+	answer	   *a = malloc(sizeof(answer) * (size_t) (sp->np + sp->ns));
+	float	   *d = malloc(sizeof(float) * (size_t) sp->ng);
+	int		   *order = malloc(sizeof(int) * (size_t) sp->ng);
+
+	for (int i = 0; i < sp->np; i++)
+		answer_one(rs, sp, sp->probes[i], rs->y[sp->probes[i]], d, order, &a[i]);
+	for (int i = 0; i < sp->ns; i++)
+		answer_one(rs, sp, sp->strangers[i], -1, d, order, &a[sp->np + i]);
+	free(d);
+	free(order);
+	return a;
+}
+
+/* Shares named right, named wrong, strangers named, for method m at threshold t. */
+static void
+rates(const answer *a, const split *sp, int m, double t, double *right, double *wrong, double *strangers)
+{
+	int			r = 0,
+				w = 0,
+				s = 0;
+
+	for (int i = 0; i < sp->np + sp->ns; i++)
+	{
+		int			label = m == 0 ? a[i].nearest : a[i].rule;
+		double		score = m == 0 ? a[i].nearest_d : a[i].rule_score;
+
+		if (!(score < t))
+			continue;
+		if (a[i].truth < 0)
+			s++;
+		else if (label == a[i].truth)
+			r++;
+		else
+			w++;
+	}
+	*right = (double) r / sp->np;
+	*wrong = (double) w / sp->np;
+	*strangers = (double) s / sp->ns;
+}
+
+/* The threshold below which STRANGER_SHARE of strangers score. */
+static double
+stranger_threshold(const answer *a, const split *sp, int m)
+{
+	float	   *s = malloc(sizeof(float) * (size_t) sp->ns);
+	double		t;
+
+	for (int i = 0; i < sp->ns; i++)
+		s[i] = m == 0 ? a[sp->np + i].nearest_d : a[sp->np + i].rule_score;
+	qsort(s, (size_t) sp->ns, sizeof(float), cmp_float);
+	t = s[(int) (STRANGER_SHARE * sp->ns)];
+	free(s);
+	return t;
+}
+
+/* Photos per identity, in file order. */
+static int **
+by_identity(const real_set *rs, int **count)
+{
+	int		  **ids = calloc((size_t) rs->nid, sizeof(int *));
+
+	*count = calloc((size_t) rs->nid, sizeof(int));
+	for (size_t i = 0; i < rs->n; i++)
+	{
+		int			y = rs->y[i];
+
+		ids[y] = realloc(ids[y], sizeof(int) * (size_t) ((*count)[y] + 1));
+		ids[y][(*count)[y]++] = (int) i;
+	}
+	return ids;
+}
+
+/* people known (min_photos or more each), per_person of them in the gallery. */
+static split
+make_split(const real_set *rs, int **ids, const int *count, int people, int min_photos,
+		   int per_person, int strangers)
+{
+	split		sp = {0};
+	int		   *known = malloc(sizeof(int) * (size_t) rs->nid),
+			   *single = malloc(sizeof(int) * (size_t) rs->nid);
+	int			nk = 0,
+				n1 = 0;
+
+	sp.gallery = malloc(sizeof(int) * rs->n);
+	sp.probes = malloc(sizeof(int) * rs->n);
+	sp.strangers = malloc(sizeof(int) * rs->n);
+	for (int p = 0; p < rs->nid; p++)
+		if (count[p] >= min_photos)
+			known[nk++] = p;
+		else if (count[p] == 1)
+			single[n1++] = p;
+	shuffle(known, nk);
+	shuffle(single, n1);
+	if (people > 0 && people < nk)
+		nk = people;
+	for (int i = 0; i < nk; i++)
+	{
+		int			p = known[i];
+
+		shuffle(ids[p], count[p]);
+		for (int j = 0; j < count[p]; j++)
+			if (j < per_person)
+				sp.gallery[sp.ng++] = ids[p][j];
+			else
+				sp.probes[sp.np++] = ids[p][j];
+	}
+	if (strangers > 0 && strangers < n1)
+		n1 = strangers;
+	for (int i = 0; i < n1; i++)
+		sp.strangers[sp.ns++] = ids[single[i]][0];
+	sp.people = nk;
+	free(known);
+	free(single);
+	return sp;
+}
+
+static void
+free_split(split *sp)
+{
+	free(sp->gallery);
+	free(sp->probes);
+	free(sp->strangers);
+}
+
+static void
+report(const real_set *rs, const char *name, split *sp)
+{
+	static const char *methods[2] = {"nearest face", "face_identify"};
+	static const double defaults[2] = {NEAREST_THRESHOLD, OF_IDENTIFY_DEFAULT_THRESHOLD};
+	answer	   *a = answer_all(rs, sp);
+
+	printf("\nprotocol %s: gallery %d photos of %d people, %d known probes, %d strangers\n",
+		   name, sp->ng, sp->people, sp->np, sp->ns);
+	printf("%-14s | %-32s | %s\n", "method", "default threshold: right wrong str.",
+		   "1% of strangers named: threshold right wrong");
+	for (int m = 0; m < 2; m++)
+	{
+		double		r,
+					w,
+					s,
+					t = stranger_threshold(a, sp, m);
+
+		rates(a, sp, m, defaults[m], &r, &w, &s);
+		printf("%-14s | %.2f: %5.1f%% %5.1f%% %5.1f%%      | ", methods[m], defaults[m],
+			   100 * r, 100 * w, 100 * s);
+		rates(a, sp, m, t, &r, &w, &s);
+		printf("%.3f %5.1f%% %5.1f%% (strangers %.1f%%)\n", t, 100 * r, 100 * w, 100 * s);
+	}
+	free(a);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const int sizes[][2] = {{10, 3}, {100, 3}, {300, 1}, {0, 1}};
+	real_set	rs;
+	int		   *count;
+	int		  **ids;
+	split		sp;
+
+	if (argc != 2 || read_real(argv[1], &rs) != 0 || rs.n == 0)
+	{
+		fprintf(stderr, "usage: open_set EMBED_OUTPUT (lines of `openface embed lfw-view1/images`)\n");
+		return 2;
+	}
+	ids = by_identity(&rs, &count);
+	printf("%zu photos, %d people\n", rs.n, rs.nid);
+	sp = make_split(&rs, ids, count, PROTOCOL_S_PEOPLE, PROTOCOL_S_GALLERY + 1, PROTOCOL_S_GALLERY,
+					PROTOCOL_S_STRANGERS);
+	report(&rs, "S", &sp);
+	free_split(&sp);
+	sp = make_split(&rs, ids, count, 0, 2, 1, 0);
+	report(&rs, "L", &sp);
+	free_split(&sp);
+
+	printf("\nface_identify at its defaults by gallery size (strangers: every one-photo person)\n");
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+	{
+		answer	   *a;
+		double		r,
+					w,
+					s;
+
+		sp = make_split(&rs, ids, count, sizes[i][0], sizes[i][1] + 1, sizes[i][1], 0);
+		a = answer_all(&rs, &sp);
+		rates(a, &sp, 1, OF_IDENTIFY_DEFAULT_THRESHOLD, &r, &w, &s);
+		printf("  %4d people x %d: right %5.1f%%  wrong %4.1f%%  strangers named %4.1f%%", sp.people,
+			   sizes[i][1], 100 * r, 100 * w, 100 * s);
+		rates(a, &sp, 0, NEAREST_THRESHOLD, &r, &w, &s);
+		printf("   (nearest face at 0.6: strangers named %4.1f%%)\n", 100 * s);
+		free(a);
+		free_split(&sp);
+	}
+	for (int p = 0; p < rs.nid; p++)
+		free(ids[p]);
+	free(ids);
+	free(count);
+	free_real(&rs);
+	return 0;
+}
