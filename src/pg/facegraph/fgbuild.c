@@ -42,6 +42,7 @@ typedef struct FgBuildState
 	size_t		linked;
 	size_t		mem_limit;
 	double		reltuples;		/* the planner's estimate of the rows to come */
+	BlockNumber heap_blocks;
 	bool		spilled;
 	double		indtuples;
 	MemoryContext tmpctx;
@@ -247,6 +248,20 @@ write_graph(FgBuildState *st)
 	pfree(q);
 }
 
+/*
+ * The rows the build will see: the planner's estimate, or, for a table
+ * never analysed, the rows so far scaled by the heap blocks still to scan.
+ */
+static double
+expected_rows(const FgBuildState *st, ItemPointer tid)
+{
+	double		scanned = ItemPointerGetBlockNumber(tid) + 1;
+
+	if (st->reltuples > 0)
+		return Max(st->reltuples, st->indtuples);
+	return st->indtuples * Max(st->heap_blocks / scanned, 1.0);
+}
+
 /* Memory an in-memory build of n rows takes: graph nodes and heap TIDs. */
 static size_t
 build_bytes(const FgBuildState *st, double n)
@@ -278,8 +293,8 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 						st->indtuples - 1),
 				 errdetail("The rest of the build inserts into the written graph, which is slower."),
 				 errhint("An in-memory build of the table's %.0f rows needs about %zu MB of maintenance_work_mem.",
-						 Max(st->reltuples, st->indtuples),
-						 build_bytes(st, Max(st->reltuples, st->indtuples)) / (1024 * 1024) + 1)));
+						 expected_rows(st, tid),
+						 build_bytes(st, expected_rows(st, tid)) / (1024 * 1024) + 1)));
 		link_pending(st, of_hnsw_count(st->graph));
 		write_graph(st);
 		of_hnsw_free(st->graph);
@@ -349,6 +364,7 @@ fgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	/* Say at once when the build will not fit, and what would. */
 	stp->reltuples = Max(heap->rd_rel->reltuples, 0);
+	stp->heap_blocks = RelationGetNumberOfBlocks(heap);
 	if (build_bytes(stp, stp->reltuples) > stp->mem_limit)
 		ereport(NOTICE,
 				(errmsg("facegraph build of about %.0f rows needs about %zu MB of maintenance_work_mem, which is %d MB",
