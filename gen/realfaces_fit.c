@@ -13,7 +13,7 @@
  *
  * Regenerate (descriptors of LFW view 1, this project's pipeline, default mode):
  *   make && cd /work/shared/lfw-view1 && find images -name '*.jpg' | sort |
- *     xargs OPENBLAS_NUM_THREADS=1 $REPO/build/openface -m $REPO/models/openface.ofm embed > /tmp/lfw.tsv
+ *     OPENBLAS_NUM_THREADS=1 xargs $REPO/build/openface -m $REPO/models/openface.ofm embed > /tmp/lfw.tsv
  *   cc -std=c11 -O2 -I$REPO/src/core -I$REPO/bench -o /tmp/realfaces_fit $REPO/gen/realfaces_fit.c -lm
  *   /tmp/realfaces_fit /tmp/lfw.tsv 80 > $REPO/gen/realfaces_params.h
  */
