@@ -65,12 +65,12 @@
  *   m = 24, ef_construction = 200: recall@10 0.977 at ef_search 20 for a
  *     build 2.4 times as long.
  * openface.ef_search defaults to 64, measured on data shaped like real
- * descriptors (gen/realfaces.h, DATA=realfaces, the benchmark's default),
- * where the face-like figures above are far too kind: at 100k rows with the
- * default build, recall@10 0.916 / 0.971 / 0.992 at ef_search 40 / 80 /
- * 160, and 64 is the narrowest width over the 0.95 target (0.95x at 100k);
- * see README.  Builds use 2 threads unless openface.build_threads says
- * otherwise.
+ * descriptors (gen/realfaces.h, the benchmark's default), where the
+ * face-like figures above are far too kind: at 100k rows with the default
+ * build, recall@10 0.916 / 0.956 / 0.969 / 0.991 at ef_search 40 / 64 / 80
+ * / 160.  64 is the narrowest width over the target of 0.95, and the
+ * cheapest at 1M rows, where search time grows.  Builds use 2 threads
+ * unless openface.build_threads says otherwise.
  */
 #define FG_DEFAULT_EF_SEARCH		64
 #define FG_MAX_EF_SEARCH			1000
