@@ -137,6 +137,18 @@ CREATE FUNCTION stats(label text) RETURNS text LANGUAGE sql AS \$\$
     round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 3))
   FROM runs WHERE runs.label = \$1
 \$\$;
+-- shared buffers a kNN query touches (index and heap), averaged over nq
+-- queries: a cost that the machine's load does not blur
+CREATE FUNCTION buffers(tbl text, col text, nq int) RETURNS numeric LANGUAGE plpgsql AS \$\$
+DECLARE q record; j json; total numeric := 0;
+BEGIN
+  FOR q IN SELECT qid FROM queries WHERE qid <= nq LOOP
+    EXECUTE format('EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM %I ORDER BY %I <-> '
+                   '(SELECT %I FROM queries WHERE qid = %s) LIMIT 10', tbl, col, col, q.qid) INTO j;
+    total := total + (j->0->'Plan'->>'Shared Hit Blocks')::numeric + (j->0->'Plan'->>'Shared Read Blocks')::numeric;
+  END LOOP;
+  RETURN round(total / nq);
+END \$\$;
 SQL
 
 NEX=$(( NQ < 200 ? NQ : 200 ))
@@ -196,19 +208,20 @@ done
 [ -n "$PGV" ] || echo "pgvector: skipped (PGVECTOR=0, or CREATE EXTENSION vector failed: not installed)"
 
 # Every ef_search on every index in turn, so the load of this shared machine
-# falls alike on all: recall@10, in-server q/s and latency, pgbench q/s
-# (1 client, prepared, 5 s, random query).
+# falls alike on all: recall@10, in-server q/s and latency, shared buffers
+# touched per query, pgbench q/s (1 client, prepared, 5 s, random query).
 echo "== kNN k=10 over ef_search (facegraph: openface.ef_search, pgvector: hnsw.ef_search)"
 $P -c "CREATE TABLE sweep (idx int, ef int, line text)"
 for ef in $EFS; do
   for i in $(seq 0 $NPGV); do
-    if [ "$i" = 0 ]; then mode=knn guc=openface.ef_search f=knn.sql; else mode=v$i guc=hnsw.ef_search f=v$i.sql; fi
+    if [ "$i" = 0 ]; then mode=knn guc=openface.ef_search f=knn.sql tbl=items col=e
+    else mode=v$i guc=hnsw.ef_search f=v$i.sql tbl=items_v$i col=v; fi
     line=$($P -At <<SQL
 SET $guc = $ef; SET enable_seqscan = off;
 \o /dev/null
 SELECT run('$mode-$ef', '$mode', $NQ);
 \o
-SELECT format('%4s  %6s  %s', $ef, recall('$mode-$ef', 'exact'), stats('$mode-$ef'));
+SELECT format('%4s  %6s  %s  %6s', $ef, recall('$mode-$ef', 'exact'), stats('$mode-$ef'), buffers('$tbl', '$col', $NEX));
 SQL
 )
     tps=$(PGOPTIONS="-c $guc=$ef -c enable_seqscan=off" pgbench -n -M prepared -c 1 -T 5 -f "$tmp/$f" $DB 2>/dev/null | awk '/^tps/ {print int($3)}')
@@ -217,7 +230,7 @@ SQL
 done
 for i in $(seq 0 $NPGV); do
   echo "${names[$i]}"
-  echo "  ef_search  recall@10  in-server q/s, p50, p99  |  pgbench q/s"
+  echo "  ef_search  recall@10  in-server q/s, p50, p99  buffers/query  |  pgbench q/s"
   $P -At -c "SELECT '  ' || line FROM sweep WHERE idx = $i ORDER BY ef"
 done
 
