@@ -35,7 +35,7 @@ trap cleanup EXIT
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$dir" -p "$1" -U postgres -d postgres "${@:2}"; }
 
 cc -std=c11 -O2 -I"$here/../gen" -I"$here/../src/core" -o "$dir/index_data" "$here/index_data.c" -lm
-"$dir/index_data" "$N" "$NQ" 1 "$dir/items.tsv" "$dir/queries.tsv"
+"$dir/index_data" "$N" "$NQ" 1 "$dir/items.tsv" "$dir/queries.tsv" facelike
 chmod 644 "$dir"/*.tsv
 
 measure() {   # port table -> "recall q/s p50 p99"
