@@ -35,18 +35,6 @@ typedef struct neighbours
 	char	  **labels;
 } neighbours;
 
-static char *
-qualified_relation(Oid relid)
-{
-	char	   *name = get_rel_name(relid);
-
-	if (name == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
-}
-
 /* The embedding column must exist and be a face_embedding of this extension. */
 static void
 check_columns(Oid relid, const char *label_col, const char *emb_col, Oid face_type)
@@ -58,7 +46,7 @@ check_columns(Oid relid, const char *label_col, const char *emb_col, Oid face_ty
 	if (missing)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation %s does not exist", missing, qualified_relation(relid)),
+				 errmsg("column \"%s\" of relation %s does not exist", missing, openface_qualified_relname(relid)),
 				 errhint("Name the columns with label_column and embedding_column.")));
 	if (la < 0 || ea < 0)
 		ereport(ERROR,
@@ -79,7 +67,7 @@ read_neighbours(Oid relid, const char *label_col, const char *emb_col, Oid nsp, 
 	char	   *sql = psprintf("SELECT %s::pg_catalog.text, %s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL "
 							   "ORDER BY %s OPERATOR(%s.<->) $1 LIMIT $2",
 							   quote_identifier(label_col), quote_identifier(emb_col),
-							   qualified_relation(relid), quote_identifier(label_col),
+							   openface_qualified_relname(relid), quote_identifier(label_col),
 							   quote_identifier(emb_col), quote_identifier(emb_col),
 							   quote_identifier(get_namespace_name(nsp)));
 	Oid			types[2] = {face_type, INT4OID};

@@ -11,7 +11,9 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "embed_queue.h"
@@ -211,6 +213,19 @@ size_t
 openface_call_memory(void)
 {
 	return (size_t) max_call_memory_kb * 1024;
+}
+
+/* relid's name, schema-qualified and quoted; ERROR (42P01) if it is gone. */
+char *
+openface_qualified_relname(Oid relid)
+{
+	char	   *name = get_rel_name(relid);
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
 }
 
 void

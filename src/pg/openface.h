@@ -19,6 +19,9 @@ extern const of_models *openface_models(void);
 extern size_t openface_call_memory(void);
 extern void openface_check_call_memory(double bytes, const char *what);
 
+/* relid's name, schema-qualified and quoted; ERROR (42P01) if it is gone. */
+extern char *openface_qualified_relname(Oid relid);
+
 /* face_embedding of the extension installed in schema nsp (src/pg/trigger.c) */
 extern Oid	openface_embedding_type(Oid nsp);
 

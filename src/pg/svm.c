@@ -109,18 +109,6 @@ find_model_table(FunctionCallInfo fcinfo, model_table *mt, bool missing_ok)
 	return true;
 }
 
-static const char *
-rel_display_name(Oid relid)
-{
-	char	   *name = get_rel_name(relid);
-
-	if (name == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
-}
-
 static double
 arg_double(FunctionCallInfo fcinfo, int n, double dflt)
 {
@@ -181,7 +169,7 @@ column_of(Oid relid, const char *col, const char *what)
 	if (att == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation %s does not exist", col, rel_display_name(relid)),
+				 errmsg("column \"%s\" of relation %s does not exist", col, openface_qualified_relname(relid)),
 				 errhint("The %s column is named by the %s argument.", what,
 						 strcmp(what, "label") == 0 ? "label_column" : "embedding_column")));
 	if (att < 0)
@@ -257,7 +245,7 @@ check_train_source(Oid relid, const char *label_col, const char *emb_col, const 
 	Oid			emb_type;
 	Oid			face_type;
 
-	(void) rel_display_name(relid);
+	(void) openface_qualified_relname(relid);
 	column_of(relid, label_col, "label");
 	emb_att = column_of(relid, emb_col, "embedding");
 	face_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
@@ -316,7 +304,7 @@ read_training_rows(Oid relid, const char *label_col, const char *emb_col, traini
 	ts->rows = MemoryContextAllocHuge(ts->ctx, sizeof(train_row) * ts->cap);
 	query = psprintf("SELECT %s::pg_catalog.text, %s FROM %s",
 					 quote_identifier(label_col), quote_identifier(emb_col),
-					 rel_display_name(relid));
+					 openface_qualified_relname(relid));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	plan = SPI_prepare(query, 0, NULL);
@@ -354,7 +342,7 @@ read_training_rows(Oid relid, const char *label_col, const char *emb_col, traini
 	if (ts->n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no rows to train on in %s", rel_display_name(relid)),
+				 errmsg("no rows to train on in %s", openface_qualified_relname(relid)),
 				 errhint("Training needs rows with a non-NULL label and embedding visible to you.")));
 }
 
@@ -545,7 +533,7 @@ check_predict_privilege(Oid relid, const char *label_col, const char *emb_col)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("row-level security limits what you can see of %s, but its SVM model "
-						"may have learnt from any of its rows", rel_display_name(relid)),
+						"may have learnt from any of its rows", openface_qualified_relname(relid)),
 				 errhint("Predicting needs a role that row-level security does not limit on the "
 						 "table, or its owner.")));
 }
@@ -630,7 +618,7 @@ get_model(FunctionCallInfo fcinfo, Oid relid)
 		e->cid == GetCurrentCommandId(false) && e->userid == GetUserId())
 		return e;
 
-	name = rel_display_name(relid);
+	name = openface_qualified_relname(relid);
 	find_model_table(fcinfo, &mt, false);
 	args[0] = ObjectIdGetDatum(relid);
 	if (SPI_connect() != SPI_OK_CONNECT)
