@@ -48,7 +48,7 @@ image_hint(of_status code)
 		case OF_ELIMIT:
 			return "The limit is the smaller of openface.max_image_pixels and the superuser setting openface.max_image_pixels_ceiling.";
 		case OF_EFORMAT:
-			return "openface reads JPEG and PNG images.";
+			return "openface reads JPEG, PNG, HEIC and WebP images.";
 		case OF_ECORRUPT:
 			return "The image data is truncated or damaged.";
 		default:

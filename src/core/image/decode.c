@@ -1,5 +1,5 @@
 /*
- * JPEG/PNG → RGB8.  The policies are listed in image.h.
+ * JPEG/PNG/HEIC/WebP → RGB8.  The policies are listed in image.h.
  *
  * Both libraries report fatal errors through a callback that must not
  * return.  Each decoder keeps all of its state in a context struct owned by
@@ -20,7 +20,9 @@
 
 #include <jpeglib.h>
 #include <jerror.h>
+#include <libheif/heif.h>
 #include <png.h>
+#include <webp/decode.h>
 
 /* Progressive JPEGs can repeat scans to burn CPU; real files use < 20. */
 #define OF_JPEG_MAX_SCANS 500
@@ -36,6 +38,13 @@
 /* Largest single ancillary PNG chunk we let libpng buffer. */
 #define OF_PNG_CHUNK_MAX ((png_alloc_size_t) 8 * 1024 * 1024)
 #define OF_PNG_CHUNK_CACHE 256
+/* RIFF header of a WebP: "RIFF", the payload size, "WEBP"; then the chunks. */
+#define OF_WEBP_HEADER 12
+#define OF_RIFF_CHUNK_HEADER 8
+/* An ISO base media box header: size and type, 4 bytes each. */
+#define OF_BOX_HEADER 8
+/* ftyp: the major brand, a minor version, then the compatible brands. */
+#define OF_FTYP_BRANDS 16
 
 static const unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
@@ -44,8 +53,44 @@ static const unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 
 enum
 {
 	KIND_JPEG,
-	KIND_PNG
+	KIND_PNG,
+	KIND_HEIF,
+	KIND_WEBP
 };
+
+/* Brands of HEIF files coded with HEVC, the HEIF flavour we decode (HEIC). */
+static const char *const hevc_brands[] = {"heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs"};
+
+static int
+is_hevc_brand(const unsigned char *b)
+{
+	for (size_t i = 0; i < sizeof(hevc_brands) / sizeof(hevc_brands[0]); i++)
+		if (memcmp(b, hevc_brands[i], 4) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * An ftyp box whose major or a compatible brand says HEVC: HEIC, and also
+ * "mif1" files that carry HEVC.  AVIF and other HEIF codecs are left out.
+ */
+static int
+is_heic(const unsigned char *p, size_t len)
+{
+	size_t		end;
+
+	if (len < OF_BOX_HEADER + 4 || memcmp(p + 4, "ftyp", 4) != 0)
+		return 0;
+	end = ((size_t) p[0] << 24 | (size_t) p[1] << 16 | (size_t) p[2] << 8 | p[3]);
+	if (end > len)
+		end = len;
+	if (is_hevc_brand(p + OF_BOX_HEADER))
+		return 1;
+	for (size_t b = OF_FTYP_BRANDS; b + 4 <= end; b += 4)
+		if (is_hevc_brand(p + b))
+			return 1;
+	return 0;
+}
 
 /* Name a container we recognise but do not decode, or NULL. */
 static const char *
@@ -53,8 +98,6 @@ other_format_name(const unsigned char *p, size_t len)
 {
 	if (len >= 4 && memcmp(p, "GIF8", 4) == 0)
 		return "GIF";
-	if (len >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
-		return "WebP";
 	if (len >= 2 && p[0] == 'B' && p[1] == 'M')
 		return "BMP";
 	if (len >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0))
@@ -65,7 +108,7 @@ other_format_name(const unsigned char *p, size_t len)
 			return "AVIF";
 		if (memcmp(p + 8, "hei", 3) == 0 || memcmp(p + 8, "mif1", 4) == 0 ||
 			memcmp(p + 8, "msf1", 4) == 0 || memcmp(p + 8, "hev", 3) == 0)
-			return "HEIF";
+			return "HEIF not coded with HEVC";
 		return "ISO base media (MP4/QuickTime)";
 	}
 	if (len >= 8 && memcmp(p, "\0\0\0\x0cjP  ", 8) == 0)
@@ -107,13 +150,24 @@ sniff(const unsigned char *p, size_t len, int *kind, of_error *err)
 	}
 	if (len < sizeof(png_signature) && memcmp(p, png_signature, len) == 0)
 		return of_fail(err, OF_ECORRUPT, "truncated PNG signature (%zu bytes)", len);
+	if (len >= OF_WEBP_HEADER && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
+	{
+		*kind = KIND_WEBP;
+		return OF_OK;
+	}
+	if (is_heic(p, len))
+	{
+		*kind = KIND_HEIF;
+		return OF_OK;
+	}
 	name = other_format_name(p, len);
 	if (name)
-		return of_fail(err, OF_EFORMAT, "unsupported image format: %s (only JPEG and PNG are decoded)", name);
+		return of_fail(err, OF_EFORMAT,
+					   "unsupported image format: %s (only JPEG, PNG, HEIC and WebP are decoded)", name);
 	if (len < 4)
 		return of_fail(err, OF_ECORRUPT, "image data too short (%zu bytes)", len);
 	return of_fail(err, OF_EFORMAT,
-				   "unsupported image format: unknown signature 0x%02x%02x%02x%02x (expected JPEG or PNG)",
+				   "unsupported image format: unknown signature 0x%02x%02x%02x%02x (expected JPEG, PNG, HEIC or WebP)",
 				   p[0], p[1], p[2], p[3]);
 }
 
@@ -734,6 +788,254 @@ decode_png(const unsigned char *data, size_t len, size_t max_pixels, of_image *o
 	return OF_OK;
 }
 
+/* ------------------------------------------------------------------- HEIF */
+
+static of_status
+heif_status(const struct heif_error *e)
+{
+	switch (e->code)
+	{
+		case heif_error_Memory_allocation_error:
+			return OF_ENOMEM;
+		case heif_error_Unsupported_filetype:
+		case heif_error_Unsupported_feature:
+			return OF_EFORMAT;
+		default:
+			return OF_ECORRUPT;
+	}
+}
+
+/* libheif's message, which may end in a newline, as an of_error. */
+static of_status
+heif_fail(of_error *err, const struct heif_error *e)
+{
+	of_status	st = heif_status(e);
+	size_t		n;
+
+	of_fail(err, st, "HEIF: %s", e->message);
+	if (err != NULL)
+		for (n = strlen(err->msg); n > 0 && (err->msg[n - 1] == '\n' || err->msg[n - 1] == ' '); n--)
+			err->msg[n - 1] = '\0';
+	return st;
+}
+
+/* Both a size and the size before transformations stay within max_pixels. */
+static of_status
+heif_check_size(const struct heif_image_handle *h, size_t max_pixels, of_error *err)
+{
+	int			w = heif_image_handle_get_width(h),
+				ht = heif_image_handle_get_height(h),
+				iw = heif_image_handle_get_ispe_width(h),
+				ih = heif_image_handle_get_ispe_height(h);
+	size_t		npix;
+
+	if (w <= 0 || ht <= 0)
+		return of_fail(err, OF_ECORRUPT, "HEIF: empty image");
+	npix = (size_t) w * (size_t) ht;
+	if (iw > 0 && ih > 0 && (size_t) iw * (size_t) ih > npix)
+	{
+		npix = (size_t) iw * (size_t) ih;
+		w = iw;
+		ht = ih;
+	}
+	if (npix > max_pixels)
+		return of_fail(err, OF_ELIMIT, "image is %dx%d = %zu pixels, more than the limit of %zu",
+					   w, ht, npix, max_pixels);
+	return OF_OK;
+}
+
+typedef struct heif_ctx
+{
+	struct heif_context *ctx;
+	struct heif_image_handle *handle;
+	struct heif_decoding_options *opts;
+	struct heif_image *img;
+} heif_ctx;
+
+/*
+ * libheif applies the irot/imir/clap transformations itself unless told to
+ * ignore them, so a HEIF is turned upright exactly when a JPEG's EXIF
+ * orientation would be; the HEIF's own EXIF orientation is ignored, as the
+ * HEIF specification says (irot/imir already describe it).
+ */
+static of_status
+heif_body(heif_ctx *c, const unsigned char *data, size_t len, size_t max_pixels, int want_exif,
+		  of_image *out, of_error *err)
+{
+	struct heif_error e;
+	const uint8_t *plane;
+	int			stride,
+				w,
+				h;
+	of_status	st;
+
+	c->ctx = heif_context_alloc();
+	c->opts = heif_decoding_options_alloc();
+	if (c->ctx == NULL || c->opts == NULL)
+		return of_fail(err, OF_ENOMEM, "HEIF: cannot create decoder");
+	/* tiles in the calling thread: no threads in a backend, cancels stay prompt */
+	heif_context_set_max_decoding_threads(c->ctx, 0);
+	e = heif_context_read_from_memory_without_copy(c->ctx, data, len, NULL);
+	if (e.code != heif_error_Ok)
+		return heif_fail(err, &e);
+	e = heif_context_get_primary_image_handle(c->ctx, &c->handle);
+	if (e.code != heif_error_Ok)
+		return heif_fail(err, &e);
+	st = heif_check_size(c->handle, max_pixels, err);
+	if (st != OF_OK)
+		return st;
+	if (of_cancelled())
+		return of_fail(err, OF_ECANCELED, "image decoding canceled");
+
+	c->opts->ignore_transformations = !want_exif;
+	c->opts->convert_hdr_to_8bit = 1;
+	c->opts->strict_decoding = 1;
+	e = heif_decode_image(c->handle, &c->img, heif_colorspace_RGB, heif_chroma_interleaved_RGB, c->opts);
+	if (e.code != heif_error_Ok)
+		return heif_fail(err, &e);
+	w = heif_image_get_width(c->img, heif_channel_interleaved);
+	h = heif_image_get_height(c->img, heif_channel_interleaved);
+	plane = heif_image_get_plane_readonly(c->img, heif_channel_interleaved, &stride);
+	if (plane == NULL || w <= 0 || h <= 0 || stride < w * 3)
+		return of_fail(err, OF_ECORRUPT, "HEIF: decoder returned no pixels");
+	/* the coded stream may disagree with the header */
+	if ((size_t) w * (size_t) h > max_pixels)
+		return of_fail(err, OF_ELIMIT, "image is %dx%d = %zu pixels, more than the limit of %zu",
+					   w, h, (size_t) w * (size_t) h, max_pixels);
+	if (of_cancelled())
+		return of_fail(err, OF_ECANCELED, "image decoding canceled");
+
+	out->rgb = malloc((size_t) w * h * 3);
+	if (out->rgb == NULL)
+		return of_fail(err, OF_ENOMEM, "out of memory for a %dx%d image", w, h);
+	for (int y = 0; y < h; y++)
+		memcpy(out->rgb + (size_t) y * w * 3, plane + (size_t) y * stride, (size_t) w * 3);
+	out->width = w;
+	out->height = h;
+	return OF_OK;
+}
+
+static of_status
+decode_heif(const unsigned char *data, size_t len, size_t max_pixels, int want_exif,
+			of_image *out, of_error *err)
+{
+	heif_ctx	c = {0};
+	of_status	st = heif_body(&c, data, len, max_pixels, want_exif, out, err);
+
+	if (c.img != NULL)
+		heif_image_release(c.img);
+	if (c.handle != NULL)
+		heif_image_handle_release(c.handle);
+	heif_decoding_options_free(c.opts);
+	if (c.ctx != NULL)
+		heif_context_free(c.ctx);
+	return st;
+}
+
+/* ------------------------------------------------------------------- WebP */
+
+/*
+ * EXIF orientation of a WebP: its EXIF chunk holds a TIFF block (some
+ * writers keep the JPEG's "Exif\0\0" prefix); 1 when absent or bad.
+ */
+static int
+webp_exif_orientation(const unsigned char *p, size_t len)
+{
+	for (size_t pos = OF_WEBP_HEADER; pos <= len && len - pos >= OF_RIFF_CHUNK_HEADER;)
+	{
+		const unsigned char *t = p + pos + OF_RIFF_CHUNK_HEADER;
+		size_t		n = rd32(p + pos + 4, 1);
+
+		if (n > len - pos - OF_RIFF_CHUNK_HEADER)
+			break;
+		if (memcmp(p + pos, "EXIF", 4) == 0)
+		{
+			if (n >= 6 && memcmp(t, "Exif\0\0", 6) == 0)
+				t += 6, n -= 6;
+			return tiff_orientation(t, n);
+		}
+		/* chunks are padded to an even size */
+		pos += OF_RIFF_CHUNK_HEADER + n + (n & 1);
+	}
+	return 1;
+}
+
+static of_status
+webp_fail(of_error *err, VP8StatusCode code)
+{
+	switch (code)
+	{
+		case VP8_STATUS_OUT_OF_MEMORY:
+			return of_fail(err, OF_ENOMEM, "WebP: out of memory");
+		case VP8_STATUS_UNSUPPORTED_FEATURE:
+			return of_fail(err, OF_EFORMAT, "WebP: unsupported feature");
+		case VP8_STATUS_NOT_ENOUGH_DATA:
+			return of_fail(err, OF_ECORRUPT, "WebP: data ends early (truncated or corrupt)");
+		default:
+			return of_fail(err, OF_ECORRUPT, "WebP: corrupt data (status %d)", (int) code);
+	}
+}
+
+static of_status
+decode_webp(const unsigned char *data, size_t len, size_t max_pixels, int want_exif,
+			of_image *out, of_error *err)
+{
+	WebPDecoderConfig cfg;
+	VP8StatusCode code;
+	size_t		npix;
+	int			o = want_exif ? webp_exif_orientation(data, len) : 1;
+	unsigned char *rgb;
+
+	if (!WebPInitDecoderConfig(&cfg))
+		return of_fail(err, OF_EFORMAT, "WebP: decoder library version mismatch");
+	code = WebPGetFeatures(data, len, &cfg.input);
+	if (code != VP8_STATUS_OK)
+		return webp_fail(err, code);
+	if (cfg.input.has_animation)
+		return of_fail(err, OF_EFORMAT, "WebP: animated images are not decoded");
+	if (cfg.input.width <= 0 || cfg.input.height <= 0)
+		return of_fail(err, OF_ECORRUPT, "WebP: empty image");
+	npix = (size_t) cfg.input.width * (size_t) cfg.input.height;
+	if (npix > max_pixels)
+		return of_fail(err, OF_ELIMIT, "image is %dx%d = %zu pixels, more than the limit of %zu",
+					   cfg.input.width, cfg.input.height, npix, max_pixels);
+	if (of_cancelled())
+		return of_fail(err, OF_ECANCELED, "image decoding canceled");
+
+	rgb = malloc(npix * 3);
+	if (rgb == NULL)
+		return of_fail(err, OF_ENOMEM, "out of memory for a %dx%d image",
+					   cfg.input.width, cfg.input.height);
+	cfg.output.colorspace = MODE_RGB;
+	cfg.output.is_external_memory = 1;
+	cfg.output.u.RGBA.rgba = rgb;
+	cfg.output.u.RGBA.stride = cfg.input.width * 3;
+	cfg.output.u.RGBA.size = npix * 3;
+	code = WebPDecode(data, len, &cfg);
+	WebPFreeDecBuffer(&cfg.output);
+	if (code != VP8_STATUS_OK)
+	{
+		free(rgb);
+		return webp_fail(err, code);
+	}
+	out->width = cfg.input.width;
+	out->height = cfg.input.height;
+	out->rgb = rgb;
+	if (o > 1)
+	{
+		unsigned char *r = reorient(rgb, out->width, out->height, o, &out->width, &out->height);
+
+		free(rgb);
+		out->rgb = r;
+		if (r == NULL)
+		{
+			out->width = out->height = 0;
+			return of_fail(err, OF_ENOMEM, "out of memory while applying EXIF orientation");
+		}
+	}
+	return OF_OK;
+}
+
 /* ----------------------------------------------------------------- public */
 
 /* Check the arguments, read the options and sniff the container. */
@@ -757,6 +1059,24 @@ decode_setup(const void *data, size_t len, const of_decode_opts *opts, size_t *m
 	return sniff(data, len, kind, err);
 }
 
+/* The whole image of a sniffed kind, upright when want_exif. */
+static of_status
+decode_kind(int kind, const unsigned char *data, size_t len, size_t max_pixels, int want_exif,
+			of_image *out, of_error *err)
+{
+	switch (kind)
+	{
+		case KIND_JPEG:
+			return decode_jpeg(data, len, max_pixels, want_exif, out, err);
+		case KIND_PNG:
+			return decode_png(data, len, max_pixels, out, err);
+		case KIND_HEIF:
+			return decode_heif(data, len, max_pixels, want_exif, out, err);
+		default:
+			return decode_webp(data, len, max_pixels, want_exif, out, err);
+	}
+}
+
 of_status
 of_image_decode(const void *data, size_t len, const of_decode_opts *opts, of_image *out,
 				of_error *err)
@@ -773,9 +1093,7 @@ of_image_decode(const void *data, size_t len, const of_decode_opts *opts, of_ima
 	st = decode_setup(data, len, opts, &max_pixels, &want_exif, &kind, err);
 	if (st != OF_OK)
 		return st;
-	if (kind == KIND_JPEG)
-		return decode_jpeg(data, len, max_pixels, want_exif, out, err);
-	return decode_png(data, len, max_pixels, out, err);
+	return decode_kind(kind, data, len, max_pixels, want_exif, out, err);
 }
 
 of_status
@@ -794,10 +1112,10 @@ of_photo_open(const void *data, size_t len, const of_decode_opts *opts, int dete
 	st = decode_setup(data, len, opts, &max_pixels, &want_exif, &kind, err);
 	if (st != OF_OK)
 		return st;
-	if (kind == KIND_PNG || detect_side <= 0)
+	/* only JPEG decodes at a reduced scale: the others are decoded whole */
+	if (kind != KIND_JPEG || detect_side <= 0)
 	{
-		st = kind == KIND_PNG ? decode_png(data, len, max_pixels, &p->full, err)
-			: decode_jpeg(data, len, max_pixels, want_exif, &p->full, err);
+		st = decode_kind(kind, data, len, max_pixels, want_exif, &p->full, err);
 		p->view = p->full;
 		p->have = (of_rect) {0, 0, p->full.width, p->full.height};
 		return st;
