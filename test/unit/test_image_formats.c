@@ -449,10 +449,16 @@ test_hostile(void)
 	ok(decode_status(webp, wlen - 1, 0, &err) == OF_ECORRUPT, "bbt3.webp less its last byte is ECORRUPT (%s)",
 	   err.msg);
 
-	/* the pixel limit, at the exact size and one below */
-	ok(decode_status(heic, hlen, 594 * 383, &err) == OF_OK, "bbt3.heic at a limit of exactly its size");
-	ok(decode_status(heic, hlen, 594 * 383 - 1, &err) == OF_ELIMIT, "bbt3.heic one pixel over is ELIMIT (%s)",
-	   err.msg);
+	/*
+	 * The pixel limit, at the exact size and one below.  bbt3.heic's HEVC
+	 * picture is coded 594x384 and cropped by its grid: the coded size
+	 * is what the decoder allocates, so that is what counts.
+	 */
+	ok(decode_status(heic, hlen, 594 * 384, &err) == OF_OK, "bbt3.heic at a limit of exactly its coded size");
+	ok(decode_status(heic, hlen, 594 * 384 - 1, &err) == OF_ELIMIT && strstr(err.msg, "594x384"),
+	   "bbt3.heic one pixel over is ELIMIT (%s)", err.msg);
+	ok(decode_status(heic, hlen, 594 * 383 - 1, &err) == OF_ELIMIT && strstr(err.msg, "594x383"),
+	   "bbt3.heic below its output size is ELIMIT from the header (%s)", err.msg);
 	ok(decode_status(webp, wlen, 594 * 383, &err) == OF_OK, "bbt3.webp at a limit of exactly its size");
 	ok(decode_status(webp, wlen, 594 * 383 - 1, &err) == OF_ELIMIT, "bbt3.webp one pixel over is ELIMIT (%s)",
 	   err.msg);
@@ -476,6 +482,25 @@ test_hostile(void)
 	ok(decode_status(bad, hlen, 0, &err) == OF_ELIMIT && strstr(err.msg, "20000x20000"),
 	   "a HEIC whose ispe boxes claim 20000x20000 is ELIMIT from the header (%s)", err.msg);
 	free(bad);
+
+	/*
+	 * libheif decodes what the HEVC stream's parameter set says, whatever
+	 * ispe claims: the SPS in hvcC is checked before decoding too.
+	 */
+	{
+		size_t		flen;
+		unsigned char *flat = read_file(FX "formats/flat4096.heic", &flen);
+
+		ok(flat != NULL && decode_status(flat, flen, 100000, &err) == OF_ELIMIT &&
+		   strstr(err.msg, "4096x4096"), "flat4096.heic (4 kB) over a limit of 100000 is ELIMIT (%s)", err.msg);
+		at = flat != NULL ? find_tag(flat, flen, "ispe") : 0;
+		if (at > 0)
+			memcpy(flat + at + 8, "\0\0\0\x40\0\0\0\x40", 8);
+		ok(at > 0 && decode_status(flat, flen, 100000, &err) == OF_ELIMIT &&
+		   strstr(err.msg, "HEVC stream codes a 4096x4096"),
+		   "and with an ispe claiming 64x64, its SPS is ELIMIT before decoding (%s)", err.msg);
+		free(flat);
+	}
 
 	bad = malloc(wlen);
 	memcpy(bad, webp, wlen);

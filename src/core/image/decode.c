@@ -41,8 +41,21 @@
 /* RIFF header of a WebP: "RIFF", the payload size, "WEBP"; then the chunks. */
 #define OF_WEBP_HEADER 12
 #define OF_RIFF_CHUNK_HEADER 8
-/* An ISO base media box header: size and type, 4 bytes each. */
+/* An ISO base media box header: size and type, 4 bytes each; a full box adds version and flags. */
 #define OF_BOX_HEADER 8
+#define OF_FULL_BOX_HEADER 4
+/* hvcC: 22 bytes of profile and format, then the count of NAL unit arrays. */
+#define OF_HVCC_ARRAYS 22
+/* HEVC (ITU-T H.265 7.3): the NAL unit header, the SPS type, the sub-layers and profile_tier_level fields. */
+#define OF_HEVC_NAL_HEADER 2
+#define OF_HEVC_SPS 33
+#define OF_HEVC_MAX_SUB_LAYERS 7
+#define OF_HEVC_PTL_GENERAL_BITS 96	/* general profile (88 bits) and level (8) */
+#define OF_HEVC_PTL_PROFILE_BITS 88
+#define OF_HEVC_PTL_LEVEL_BITS 8
+#define OF_HEVC_MAX_CTB 64			/* the largest coding tree block */
+/* SPS bytes read for the size: enough for the largest profile_tier_level. */
+#define OF_SPS_HEAD 256
 /* ftyp: the major brand, a minor version, then the compatible brands. */
 #define OF_FTYP_BRANDS 16
 
@@ -819,6 +832,208 @@ heif_fail(of_error *err, const struct heif_error *e)
 	return st;
 }
 
+/*
+ * The picture size each HEVC parameter set in the file's hvcC boxes codes.
+ * libheif (1.15) hands the stream to the HEVC decoder without comparing it
+ * with ispe, and the decoder allocates whatever the stream's SPS says: a
+ * few kB claiming a 64x64 ispe decoded a 4096x4096 picture.  So the SPS
+ * sizes are checked too, before decoding.  (An SPS repeated inside the
+ * coded data is not looked for; the decoded size is checked afterwards.)
+ */
+typedef struct bitreader
+{
+	const unsigned char *p;
+	size_t		nbits,
+				pos;
+} bitreader;
+
+static uint64_t
+read_bits(bitreader *b, int n, int *bad)
+{
+	uint64_t	v = 0;
+
+	if (b->nbits - b->pos < (size_t) n)
+	{
+		*bad = 1;
+		return 0;
+	}
+	for (int i = 0; i < n; i++, b->pos++)
+		v = v << 1 | ((b->p[b->pos >> 3] >> (7 - (b->pos & 7))) & 1u);
+	return v;
+}
+
+/* Exp-Golomb ue(v); values past 32 bits are damage. */
+static uint64_t
+read_ue(bitreader *b, int *bad)
+{
+	int			zeros = 0;
+
+	while (!*bad && read_bits(b, 1, bad) == 0)
+		if (++zeros > 32)
+			*bad = 1;
+	return *bad ? 0 : ((uint64_t) 1 << zeros) - 1 + read_bits(b, zeros, bad);
+}
+
+/*
+ * The picture size an SPS NAL unit (header included) codes, less its
+ * cropped padding; 0 when unreadable.
+ */
+static int
+sps_size(const unsigned char *nal, size_t n, uint64_t *w, uint64_t *h)
+{
+	unsigned char rbsp[OF_SPS_HEAD];
+	size_t		m = 0;
+	int			bad = 0,
+				sub,
+				profile[OF_HEVC_MAX_SUB_LAYERS] = {0},
+				level[OF_HEVC_MAX_SUB_LAYERS] = {0};
+	uint64_t	chroma;
+	bitreader	b = {rbsp, 0, 0};
+
+	/* drop the emulation prevention bytes (00 00 03) */
+	for (size_t i = OF_HEVC_NAL_HEADER; i < n && m < sizeof(rbsp); i++)
+	{
+		if (i >= OF_HEVC_NAL_HEADER + 2 && nal[i] == 3 && nal[i - 1] == 0 && nal[i - 2] == 0)
+			continue;
+		rbsp[m++] = nal[i];
+	}
+	b.nbits = m * 8;
+	read_bits(&b, 4, &bad);		/* sps_video_parameter_set_id */
+	sub = (int) read_bits(&b, 3, &bad);	/* sps_max_sub_layers_minus1 */
+	read_bits(&b, 1, &bad);		/* sps_temporal_id_nesting_flag */
+	read_bits(&b, OF_HEVC_PTL_GENERAL_BITS, &bad);
+	for (int i = 0; i < sub; i++)
+	{
+		profile[i] = (int) read_bits(&b, 1, &bad);
+		level[i] = (int) read_bits(&b, 1, &bad);
+	}
+	if (sub > 0)
+		read_bits(&b, 2 * (OF_HEVC_MAX_SUB_LAYERS + 1 - sub), &bad);	/* reserved_zero_2bits */
+	for (int i = 0; i < sub; i++)
+	{
+		if (profile[i])
+			read_bits(&b, OF_HEVC_PTL_PROFILE_BITS, &bad);
+		if (level[i])
+			read_bits(&b, OF_HEVC_PTL_LEVEL_BITS, &bad);
+	}
+	read_ue(&b, &bad);			/* sps_seq_parameter_set_id */
+	chroma = read_ue(&b, &bad);
+	if (chroma == 3)
+		read_bits(&b, 1, &bad);	/* separate_colour_plane_flag */
+	*w = read_ue(&b, &bad);
+	*h = read_ue(&b, &bad);
+	/* the conformance window crops the coding-block padding: up to one CTB of it is not counted */
+	if (read_bits(&b, 1, &bad))
+	{
+		uint64_t	sub_w = chroma == 1 || chroma == 2 ? 2 : 1,
+					sub_h = chroma == 1 ? 2 : 1,
+					cw = sub_w * read_ue(&b, &bad),
+					ch;
+
+		cw += sub_w * read_ue(&b, &bad);
+		ch = sub_h * read_ue(&b, &bad);
+		ch += sub_h * read_ue(&b, &bad);
+		if (cw >= *w || ch >= *h)
+			return 0;
+		*w -= cw < OF_HEVC_MAX_CTB ? cw : OF_HEVC_MAX_CTB;
+		*h -= ch < OF_HEVC_MAX_CTB ? ch : OF_HEVC_MAX_CTB;
+	}
+	return !bad;
+}
+
+/* Box at p (n bytes left): its payload's offset and length; 0 when malformed. */
+static int
+box_at(const unsigned char *p, size_t n, size_t *head, size_t *len)
+{
+	uint64_t	size;
+
+	if (n < OF_BOX_HEADER)
+		return 0;
+	size = rd32(p, 0);
+	*head = OF_BOX_HEADER;
+	if (size == 1)
+	{
+		if (n < OF_BOX_HEADER + 8)
+			return 0;
+		size = (uint64_t) rd32(p + 8, 0) << 32 | rd32(p + 12, 0);
+		*head += 8;
+	}
+	else if (size == 0)
+		size = n;
+	if (size < *head || size > n)
+		return 0;
+	*len = (size_t) size - *head;
+	return 1;
+}
+
+/* The payload of the first box of type t among the boxes in p[0..n). */
+static const unsigned char *
+child_box(const unsigned char *p, size_t n, const char *t, size_t *len)
+{
+	size_t		head,
+				blen;
+
+	for (size_t pos = 0; box_at(p + pos, n - pos, &head, &blen); pos += head + blen)
+		if (memcmp(p + pos + 4, t, 4) == 0)
+		{
+			*len = blen;
+			return p + pos + head;
+		}
+	return NULL;
+}
+
+/* Every SPS in meta/iprp/ipco/hvcC codes at most max_pixels. */
+static of_status
+heif_check_sps(const unsigned char *data, size_t len, size_t max_pixels, of_error *err)
+{
+	size_t		n,
+				head,
+				blen;
+	const unsigned char *meta = child_box(data, len, "meta", &n),
+			   *p;
+
+	if (meta == NULL || n < OF_FULL_BOX_HEADER ||
+		(p = child_box(meta + OF_FULL_BOX_HEADER, n - OF_FULL_BOX_HEADER, "iprp", &n)) == NULL ||
+		(p = child_box(p, n, "ipco", &n)) == NULL)
+		return OF_OK;			/* libheif names what is missing */
+	for (size_t pos = 0; box_at(p + pos, n - pos, &head, &blen); pos += head + blen)
+	{
+		const unsigned char *c = p + pos + head;
+		size_t		at = OF_HVCC_ARRAYS + 1;
+
+		if (memcmp(p + pos + 4, "hvcC", 4) != 0 || blen <= OF_HVCC_ARRAYS)
+			continue;
+		for (int a = 0; a < c[OF_HVCC_ARRAYS] && blen - at >= 3; a++)
+		{
+			int			type = c[at] & 0x3f;
+			unsigned	count = rd16(c + at + 1, 0);
+
+			at += 3;
+			for (unsigned k = 0; k < count && blen - at >= 2; k++)
+			{
+				size_t		nal = rd16(c + at, 0);
+				uint64_t	w,
+							h;
+
+				at += 2;
+				if (nal > blen - at)
+					return of_fail(err, OF_ECORRUPT, "HEIF: hvcC box overruns its size");
+				if (type == OF_HEVC_SPS)
+				{
+					if (!sps_size(c + at, nal, &w, &h) || w == 0 || h == 0)
+						return of_fail(err, OF_ECORRUPT, "HEIF: unreadable HEVC sequence parameter set");
+					if (w > max_pixels / h)
+						return of_fail(err, OF_ELIMIT,
+									   "HEVC stream codes a %llux%llu picture, more than the limit of %zu pixels",
+									   (unsigned long long) w, (unsigned long long) h, max_pixels);
+				}
+				at += nal;
+			}
+		}
+	}
+	return OF_OK;
+}
+
 /* Both a size and the size before transformations stay within max_pixels. */
 static of_status
 heif_check_size(const struct heif_image_handle *h, size_t max_pixels, of_error *err)
@@ -882,6 +1097,8 @@ heif_body(heif_ctx *c, const unsigned char *data, size_t len, size_t max_pixels,
 	if (e.code != heif_error_Ok)
 		return heif_fail(err, &e);
 	st = heif_check_size(c->handle, max_pixels, err);
+	if (st == OF_OK)
+		st = heif_check_sps(data, len, max_pixels, err);
 	if (st != OF_OK)
 		return st;
 	if (of_cancelled())

@@ -23,7 +23,9 @@
  *    the same request (by libheif), its EXIF tag is ignored;
  *  - HEIC is HEIF coded with HEVC (decoded through libheif with strict
  *    decoding, so damaged data fails rather than decoding grey); HDR
- *    samples become 8-bit; AVIF and other HEIF codecs are OF_EFORMAT;
+ *    samples become 8-bit; AVIF and other HEIF codecs are OF_EFORMAT.
+ *    Besides its header sizes, the picture size each HEVC parameter set in
+ *    hvcC codes counts against max_pixels (what the decoder allocates);
  *  - animated WebP is OF_EFORMAT.
  */
 #ifndef OF_IMAGE_H
