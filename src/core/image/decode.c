@@ -1,12 +1,13 @@
 /*
  * JPEG/PNG/HEIC/WebP → RGB8.  The policies are listed in image.h.
  *
- * Both libraries report fatal errors through a callback that must not
- * return.  Each decoder keeps all of its state in a context struct owned by
- * the (setjmp-free) entry function; a separate body function calls setjmp
- * and the callbacks longjmp back into it, never further.  Because the state
- * lives outside the frame that called setjmp, nothing is lost across the
- * jump, and the entry function frees whatever was allocated.
+ * libjpeg and libpng report fatal errors through a callback that must not
+ * return.  Each of these decoders keeps all of its state in a context
+ * struct owned by the (setjmp-free) entry function; a separate body
+ * function calls setjmp and the callbacks longjmp back into it, never
+ * further.  Because the state lives outside the frame that called setjmp,
+ * nothing is lost across the jump, and the entry function frees whatever
+ * was allocated.  libheif and libwebp return their errors.
  */
 #include "image/image.h"
 
