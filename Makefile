@@ -29,7 +29,7 @@ DATA        = $(addprefix extension/$(EXTENSION)--,0.1.sql 0.2.sql 0.1--0.2.sql)
 REGRESS_ALL = $(basename $(notdir $(wildcard sql/*.sql)))
 REGRESS     = setup $(sort $(filter-out setup,$(REGRESS_ALL)))
 
-LIBS_CORE   = -lopenblas -ljpeg -lpng -llinear -lcjson -lm
+LIBS_CORE   = -lopenblas -ljpeg -lpng -lheif -lwebp -llinear -lcjson -lm
 SHLIB_LINK  = $(LIBS_CORE)
 PG_CPPFLAGS = -Isrc/core -Isrc/pg
 PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers \
@@ -115,6 +115,12 @@ build/unit/%: test/unit/%.c test/unit/unit.h $(CORE_OBJS)
 
 unit: $(UNIT_BINS)
 .PHONY: unit
+
+# ---------------------------------------------------------------- fixture writers
+# Not part of the build or the tests: how committed fixtures were made (see each program).
+build/make_heic: test/fixtures/tools/make_heic.c $(CORE_OBJS)
+	@mkdir -p build
+	$(CC) $(CLI_CFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS_CORE) -lpthread
 
 # ---------------------------------------------------------------- benchmarks
 BENCH_SRCS  = $(sort $(wildcard bench/*.c))

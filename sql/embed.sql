@@ -77,6 +77,46 @@ SELECT count(*) AS faces_faceapi_mode FROM sideways, face_detect(img);
 RESET openface.mode;
 DROP TABLE sideways;
 
+-- HEIC and WebP: bbt3.jpg coded by heif-enc and cwebp finds the same five
+-- faces, the most prominent embedded near the JPEG's (the other four faces
+-- lie beyond 0.7); sample2's sideways face, as a HEIC turned by its irot box
+-- and a WebP by its EXIF chunk, is upright exactly when the JPEG is
+CREATE TABLE formats AS SELECT format, pg_read_binary_file(:'fixtures' || '/' || path) AS img
+FROM (VALUES ('jpeg', 'photos/bbt3.jpg'), ('heic', 'formats/bbt3.heic'), ('webp', 'formats/bbt3.webp')) v(format, path);
+SELECT f.format, count(*) AS faces,
+       (SELECT face_embed(img) FROM formats WHERE format = 'jpeg') <-> face_embed(f.img) < 0.2 AS near_jpeg
+FROM formats f, face_detect(f.img) GROUP BY f.format, f.img ORDER BY f.format;
+CREATE TABLE sideways AS SELECT format, pg_read_binary_file(:'fixtures' || '/' || path) AS img
+FROM (VALUES ('jpeg', 'photos/sideways_exif6.jpg'), ('heic', 'formats/sideways_irot6.heic'),
+             ('webp', 'formats/sideways_exif6.webp')) v(format, path);
+SELECT format, box[1] BETWEEN 210 AND 220 AND box[2] BETWEEN 181 AND 191 AS upright_box,
+       (SELECT face_embed(img) FROM sideways WHERE format = 'jpeg') <-> embedding < 0.1 AS near_jpeg
+FROM sideways, face_embed_all(img) ORDER BY format;
+SET openface.exif_orientation = off;
+SELECT format, count(face) AS faces_left_sideways FROM sideways LEFT JOIN face_detect(img) ON true
+GROUP BY format ORDER BY format;
+RESET openface.exif_orientation;
+SET openface.mode = faceapi;
+SELECT format, count(face) AS faces_faceapi_mode FROM sideways LEFT JOIN face_detect(img) ON true
+GROUP BY format ORDER BY format;
+RESET openface.mode;
+-- damaged, truncated and oversized: the same SQLSTATEs as JPEG and PNG
+\set VERBOSITY sqlstate
+SELECT face_embed(substring(img FROM 1 FOR 20000)) FROM formats WHERE format = 'heic';
+SELECT face_embed(substring(img FROM 1 FOR 20000)) FROM formats WHERE format = 'webp';
+SELECT face_embed(substring(img FROM 1 FOR 13)) FROM formats WHERE format = 'heic';
+-- a WebP frame header claiming 16383 x 16383, a HEIC whose ispe boxes claim 20000 x 20000
+SELECT face_embed(overlay(img PLACING '\xff3fff3f'::bytea FROM 27 FOR 4)) FROM formats WHERE format = 'webp';
+WITH a AS (SELECT img, position('ispe' IN img) + 8 AS p FROM formats WHERE format = 'heic'),
+     b AS (SELECT overlay(img PLACING '\x00004e2000004e20'::bytea FROM p FOR 8) AS img, p FROM a)
+SELECT face_embed(overlay(img PLACING '\x00004e2000004e20'::bytea
+                          FROM p + position('ispe' IN substring(img FROM p)) + 7 FOR 8)) FROM b;
+\set VERBOSITY default
+SELECT face_embed(substring(img FROM 1 FOR 20000)) FROM formats WHERE format = 'webp';
+-- AVIF is not decoded
+SELECT face_embed('\x0000001c6674797061766966'::bytea || '\x00'::bytea);
+DROP TABLE formats, sideways;
+
 -- statement_timeout cancels a long embedding promptly
 SET statement_timeout = '50ms';
 SELECT count(face_embed(img)) FROM photos, generate_series(1, 20);

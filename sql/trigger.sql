@@ -49,6 +49,45 @@ CREATE TRIGGER embed BEFORE INSERT ON picky_photos
 INSERT INTO picky_photos (photo) SELECT img FROM files WHERE name IN ('noface', 'sample2');
 SELECT count(*) AS kept FROM picky_photos;
 
+-- policies for a photo that cannot be decoded (damaged, an unsupported format,
+-- over the pixel limit): an ERROR by default; 'null' and 'skip' each say in a
+-- NOTICE which row (primary key, else ctid) and why
+CREATE TEMP TABLE broken AS
+SELECT 'truncated' AS name, substring(img FROM 1 FOR 3000) AS img FROM files WHERE name = 'sample2'
+UNION ALL SELECT 'gif', '\x474946383961'::bytea || '\x0a000a00'::bytea;
+CREATE TABLE careful_photos (id int PRIMARY KEY, photo bytea, embedding face_embedding);
+CREATE TRIGGER embed BEFORE INSERT OR UPDATE ON careful_photos
+    FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding');
+INSERT INTO careful_photos SELECT 1, img FROM broken WHERE name = 'truncated';
+DROP TRIGGER embed ON careful_photos;
+CREATE TRIGGER embed BEFORE INSERT OR UPDATE ON careful_photos
+    FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding', 'error', 'null');
+INSERT INTO careful_photos SELECT 1, img FROM broken WHERE name = 'truncated';
+INSERT INTO careful_photos SELECT 2, img FROM files WHERE name = 'sample2';
+UPDATE careful_photos SET photo = (SELECT img FROM broken WHERE name = 'gif') WHERE id = 2;
+-- a decodable photo without a face still follows on_no_face
+INSERT INTO careful_photos SELECT 3, img FROM files WHERE name = 'noface';
+SET openface.max_image_pixels = 10000;
+INSERT INTO careful_photos SELECT 4, img FROM files WHERE name = 'sample1';
+RESET openface.max_image_pixels;
+SELECT id, embedding IS NULL AS no_embedding FROM careful_photos ORDER BY id;
+DROP TRIGGER embed ON careful_photos;
+CREATE TRIGGER embed BEFORE INSERT OR UPDATE ON careful_photos
+    FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding', 'null', 'skip');
+INSERT INTO careful_photos SELECT 10 + row_number() OVER (ORDER BY name), img
+FROM (SELECT name, img FROM broken UNION ALL SELECT name, img FROM files WHERE name = 'sample3') p;
+-- 'skip' on UPDATE: the row keeps its photo and embedding
+UPDATE careful_photos SET photo = (SELECT img FROM broken WHERE name = 'truncated') WHERE id = 12;
+SELECT id, embedding IS NULL AS no_embedding, photo = (SELECT img FROM files WHERE name = 'sample3') AS photo_kept
+FROM careful_photos WHERE id > 10 ORDER BY id;
+-- without a primary key the row is named by its ctid (none yet before an INSERT)
+CREATE TABLE loose_photos (photo bytea, embedding face_embedding);
+CREATE TRIGGER embed BEFORE INSERT OR UPDATE ON loose_photos
+    FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding', 'null', 'null');
+INSERT INTO loose_photos SELECT img FROM broken WHERE name = 'gif';
+UPDATE loose_photos SET photo = (SELECT img FROM broken WHERE name = 'truncated');
+SELECT count(*) AS rows, count(embedding) AS embedded FROM loose_photos;
+
 -- wrong arguments: clear errors at the first firing
 CREATE TABLE bad (photo bytea, embedding face_embedding, n int);
 CREATE TRIGGER t1 BEFORE INSERT ON bad FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('image', 'embedding');
@@ -66,6 +105,12 @@ DROP TRIGGER t4 ON bad;
 CREATE TRIGGER t5 AFTER INSERT ON bad FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding');
 INSERT INTO bad (n) VALUES (1);
 DROP TRIGGER t5 ON bad;
+CREATE TRIGGER t6 BEFORE INSERT ON bad FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding', 'null', 'ignore');
+INSERT INTO bad (n) VALUES (1);
+DROP TRIGGER t6 ON bad;
+CREATE TRIGGER t7 BEFORE INSERT ON bad FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding', 'null', 'null', 'null');
+INSERT INTO bad (n) VALUES (1);
+DROP TRIGGER t7 ON bad;
 
 -- face_extract_trigger: one row per face
 CREATE TABLE album (id int PRIMARY KEY, photo bytea);
@@ -76,5 +121,15 @@ INSERT INTO album SELECT row_number() OVER (ORDER BY name), img FROM files;
 SELECT a.id, count(f.face) AS faces FROM album a LEFT JOIN album_faces f ON f.source = a.id
 GROUP BY a.id ORDER BY a.id;
 SELECT count(*) = count(embedding) AS all_embedded FROM album_faces;
+-- an undecodable photo: an ERROR by default; 'null' or 'skip' keep the photo
+-- row (an AFTER trigger cannot drop it) and write no faces
+INSERT INTO album SELECT 100, img FROM broken WHERE name = 'gif';
+DROP TRIGGER extract ON album;
+CREATE TRIGGER extract AFTER INSERT ON album
+    FOR EACH ROW EXECUTE FUNCTION face_extract_trigger('photo', 'album_faces', 'id', 'skip');
+INSERT INTO album SELECT 99 + row_number() OVER (ORDER BY name), img FROM broken;
+INSERT INTO album SELECT 102, img FROM files WHERE name = 'sample2';
+SELECT a.id, count(f.face) AS faces FROM album a LEFT JOIN album_faces f ON f.source = a.id
+WHERE a.id >= 100 GROUP BY a.id ORDER BY a.id;
 
-DROP TABLE photos, strict_photos, picky_photos, bad, album_faces, album;
+DROP TABLE photos, strict_photos, picky_photos, careful_photos, loose_photos, bad, album_faces, album;

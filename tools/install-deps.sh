@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(
     build-essential postgresql-15 postgresql-server-dev-15 postgresql-contrib
-    libopenblas-dev libjpeg62-turbo-dev libpng-dev liblinear-dev libcjson-dev
+    libopenblas-dev libjpeg62-turbo-dev libpng-dev libheif-dev libwebp-dev liblinear-dev libcjson-dev
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
     rsync ca-certificates
     python3-numpy python3-psycopg python3-psycopg2

@@ -55,6 +55,10 @@ COMMENT ON OPERATOR > (face_embedding, face_embedding) IS 'element-wise order (f
 COMMENT ON OPERATOR >= (face_embedding, face_embedding) IS 'element-wise order (for btree, DISTINCT, GROUP BY)';
 COMMENT ON OPERATOR <@ (face_embedding, face_sphere) IS 'lies within the sphere: radius search, index-assisted';
 
+COMMENT ON FUNCTION face_embed_trigger() IS
+    'BEFORE INSERT OR UPDATE row trigger: (image_column, embedding_column [, on_no_face [, on_undecodable]]); each ''null'', ''error'' or ''skip'', defaults ''null'' and ''error''';
+COMMENT ON FUNCTION face_extract_trigger() IS
+    'AFTER INSERT row trigger: (image_column, target_table [, key_column [, on_undecodable]]); target has (source, face, box, score, embedding); on_undecodable ''error'' (default), ''null'' or ''skip'' (no faces)';
 COMMENT ON FUNCTION face_embed_queue_trigger() IS
     'BEFORE INSERT OR UPDATE row trigger: (image_column, embedding_column [, key_column]); queues the row for the background workers (openface.embed_workers) instead of embedding it';
 COMMENT ON FUNCTION face_embed_queue_drop_trigger() IS 'sql_drop event trigger: a dropped table takes its queued jobs along';

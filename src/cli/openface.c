@@ -91,8 +91,9 @@ usage(FILE *out)
 			"       openface [options] chip FILE OUT.png\n"
 			"       openface [options] bench FILE...\n"
 			"\n"
-			"A FILE may be a folder: its .jpg, .jpeg and .png files are taken recursively,\n"
-			"in sorted order. One tab-separated line per face, faces numbered from 1:\n"
+			"A FILE may be a folder: its .jpg, .jpeg, .png, .heic, .heif and .webp files are\n"
+			"taken recursively, in sorted order. One tab-separated line per face, faces\n"
+			"numbered from 1:\n"
 			"  embed     file, face, score, x, y, width, height, embedding as [x1,...,x128]\n"
 			"  detect    file, face, score, x, y, width, height [, 136 landmark coordinates]\n"
 			"  identify  file, face, name (or unknown), distance to the nearest known face;\n"
@@ -182,7 +183,7 @@ list_free(file_list *l)
 static int
 is_image_name(const char *name)
 {
-	static const char *const exts[] = {".jpg", ".jpeg", ".png"};
+	static const char *const exts[] = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp"};
 	const char *dot = strrchr(name, '.');
 
 	if (dot == NULL || dot == name)

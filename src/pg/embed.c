@@ -48,7 +48,7 @@ image_hint(of_status code)
 		case OF_ELIMIT:
 			return "The limit is the smaller of openface.max_image_pixels and the superuser setting openface.max_image_pixels_ceiling.";
 		case OF_EFORMAT:
-			return "openface reads JPEG and PNG images.";
+			return "openface reads JPEG, PNG, HEIC and WebP images.";
 		case OF_ECORRUPT:
 			return "The image data is truncated or damaged.";
 		default:
@@ -56,12 +56,22 @@ image_hint(of_status code)
 	}
 }
 
+/* Decoder failures that are the photo's own fault, which a trigger may be told to accept. */
+static bool
+photo_undecodable(of_status code)
+{
+	return code == OF_EFORMAT || code == OF_ECORRUPT || code == OF_ELIMIT;
+}
+
 /*
  * Decode the photo and run the pipeline on it: on every face, or only the
- * most prominent; with descriptors or only up to landmarks and chip.
+ * most prominent; with descriptors or only up to landmarks and chip.  With
+ * undecodable non-NULL, a photo that cannot be decoded gives no faces and
+ * its decoder's error there instead of an ERROR (its code stays OF_OK
+ * otherwise).
  */
 static photo_faces *
-photo_faces_compute(bytea *photo, bool all, bool describe)
+photo_faces_compute(bytea *photo, bool all, bool describe, of_error *undecodable)
 {
 	photo_faces *p = palloc0(sizeof(photo_faces));
 	const of_models *m = openface_models();
@@ -76,9 +86,16 @@ photo_faces_compute(bytea *photo, bool all, bool describe)
 	openface_decode_options(&dopts);
 	openface_pipeline_options(&popts);
 	popts.no_descriptors = !describe;
+	if (undecodable != NULL)
+		undecodable->code = OF_OK;
 	if (of_photo_open(VARDATA_ANY(photo), VARSIZE_ANY_EXHDR(photo), &dopts,
 					  of_pipeline_detect_side(&popts), &p->ph, &err) != OF_OK)
-		openface_report(&err, "could not decode image", image_hint(err.code));
+	{
+		if (undecodable == NULL || !photo_undecodable(err.code))
+			openface_report(&err, "could not decode image", image_hint(err.code));
+		*undecodable = err;
+		return p;
+	}
 	if (of_pipeline_run_photo(m, &p->ph, &popts, all, &p->faces, &p->n, &err) != OF_OK)
 		openface_report(&err, "face pipeline failed", NULL);
 	return p;
@@ -113,9 +130,9 @@ face_landmarks(const of_face *f)
 }
 
 FaceEmbedding *
-openface_embed_photo(bytea *photo)
+openface_embed_photo(bytea *photo, of_error *undecodable)
 {
-	photo_faces *p = photo_faces_compute(photo, false, true);
+	photo_faces *p = photo_faces_compute(photo, false, true, undecodable);
 	FaceEmbedding *e = NULL;
 
 	if (p->n == 1 && p->faces[0].descriptor_valid)
@@ -129,7 +146,7 @@ PG_FUNCTION_INFO_V1(face_embed);
 Datum
 face_embed(PG_FUNCTION_ARGS)
 {
-	FaceEmbedding *e = openface_embed_photo(PG_GETARG_BYTEA_PP(0));
+	FaceEmbedding *e = openface_embed_photo(PG_GETARG_BYTEA_PP(0), NULL);
 
 	if (e == NULL)
 		PG_RETURN_NULL();
@@ -165,7 +182,7 @@ faces_srf(FunctionCallInfo fcinfo, bool with_embedding)
 	photo_faces *p;
 
 	InitMaterializedSRF(fcinfo, 0);
-	p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true, with_embedding);
+	p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true, with_embedding, NULL);
 	for (int i = 0; i < p->n; i++)
 	{
 		Datum		values[FACE_ROW_COLUMNS];
@@ -179,9 +196,9 @@ faces_srf(FunctionCallInfo fcinfo, bool with_embedding)
 }
 
 int
-openface_face_rows(bytea *photo, Datum **values, bool **nulls)
+openface_face_rows(bytea *photo, Datum **values, bool **nulls, of_error *undecodable)
 {
-	photo_faces *p = photo_faces_compute(photo, true, true);
+	photo_faces *p = photo_faces_compute(photo, true, true, undecodable);
 	int			n = p->n;
 
 	*values = palloc(sizeof(Datum) * FACE_ROW_COLUMNS * (n ? n : 1));
@@ -213,7 +230,7 @@ Datum
 face_chip(PG_FUNCTION_ARGS)
 {
 	int			which = PG_GETARG_INT32(1);
-	photo_faces *p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true, false);
+	photo_faces *p = photo_faces_compute(PG_GETARG_BYTEA_PP(0), true, false, NULL);
 	of_image	chip = {0};
 	unsigned char *png = NULL;
 	size_t		len = 0;

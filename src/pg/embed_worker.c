@@ -415,7 +415,7 @@ embed_row(Relation rel, const embed_job *job, Oid nsp)
 	if (isnull)
 		return JOB_DROP;
 
-	e = openface_embed_photo(DatumGetByteaPP(photo));
+	e = openface_embed_photo(DatumGetByteaPP(photo), NULL);
 	if (e == NULL)
 		return JOB_NO_FACE;
 

@@ -140,7 +140,7 @@ _PG_init(void)
 							&max_call_memory_kb, DEFAULT_MAX_CALL_MEMORY_KB, 1024, MAX_KILOBYTES,
 							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomBoolVariable("openface.exif_orientation",
-							 "Turn JPEG photos upright by their EXIF orientation tag before detection.",
+							 "Turn photos upright before detection: JPEG and WebP by their EXIF orientation tag, HEIC by its irot/imir boxes.",
 							 "Phones store portraits sideways with a tag; the detector needs upright faces.  "
 							 "openface.mode = faceapi never applies it, as face-api does not.",
 							 &exif_orientation, true, PGC_USERSET, 0, NULL, NULL, NULL);

@@ -33,13 +33,18 @@ extern void openface_pipeline_options(of_pipeline_options *o);
  * face_embed_all's rows for a photo (face, box, score, embedding), without
  * going through SQL: *values and *nulls are palloc'd, FACE_ROW_COLUMNS per
  * face; returns the number of faces.
+ *
+ * Both these and openface_embed_photo raise an ERROR for a photo that
+ * cannot be decoded, unless undecodable is non-NULL: then a photo in an
+ * unsupported format, damaged or over the pixel limit has no faces, and
+ * undecodable->code is its decoder's status (OF_OK for every other photo).
  */
 #define FACE_ROW_COLUMNS 4
-extern int	openface_face_rows(bytea *photo, Datum **values, bool **nulls);
+extern int	openface_face_rows(bytea *photo, Datum **values, bool **nulls, of_error *undecodable);
 
 /* The most prominent face's descriptor (palloc'd), NULL when there is none. */
 struct FaceEmbedding;
-extern struct FaceEmbedding *openface_embed_photo(bytea *photo);
+extern struct FaceEmbedding *openface_embed_photo(bytea *photo, of_error *undecodable);
 
 /*
  * Turn a core failure into an ERROR with the matching SQLSTATE.  A canceled

@@ -1,16 +1,22 @@
 /*
  * Triggers that keep embeddings next to the photos they come from.
  *
- *   face_embed_trigger(image_column, embedding_column [, on_no_face])
+ *   face_embed_trigger(image_column, embedding_column [, on_no_face [, on_undecodable]])
  *       BEFORE INSERT OR UPDATE FOR EACH ROW: fills embedding_column with
  *       face_embed(image_column).  on_no_face: 'null' (default) stores NULL,
- *       'error' raises an ERROR, 'skip' drops the row.  An UPDATE recomputes
- *       only when the image changed (to NULL: the embedding becomes NULL); an
- *       INSERT without an image keeps the embedding it was given.
- *   face_extract_trigger(image_column, target_table [, key_column])
+ *       'error' raises an ERROR, 'skip' drops the row.  on_undecodable, for
+ *       a photo in an unsupported format, damaged or over the pixel limit:
+ *       'error' (default) raises the decoder's ERROR, 'null' stores NULL,
+ *       'skip' drops the row, both with a NOTICE naming the row and the
+ *       decoder's message.  An UPDATE recomputes only when the image changed
+ *       (to NULL: the embedding becomes NULL); an INSERT without an image
+ *       keeps the embedding it was given.
+ *   face_extract_trigger(image_column, target_table [, key_column [, on_undecodable]])
  *       AFTER INSERT FOR EACH ROW: one row per detected face in target_table,
  *       whose columns are (source, face, box, score, embedding); source gets
- *       key_column (default 'id') of the photo row.  An unqualified
+ *       key_column (default 'id') of the photo row.  on_undecodable as
+ *       above, except that an AFTER trigger cannot change or drop the photo
+ *       row: 'null' and 'skip' both keep it and write no faces.  An unqualified
  *       target_table is looked up in the photo table's schema, never through
  *       the inserting session's search_path, so no session can redirect the
  *       faces (to a temporary table of the same name, say); a temporary
@@ -30,6 +36,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -164,26 +171,80 @@ with_embedding(Relation rel, HeapTuple tuple, int col, FaceEmbedding *e)
 	return heap_modify_tuple_by_cols(tuple, RelationGetDescr(rel), 1, &col, &value, &isnull);
 }
 
+/* What a trigger does with a photo it cannot use: its 'null', 'error' or 'skip' argument. */
+typedef enum
+{
+	POLICY_NULL,
+	POLICY_ERROR,
+	POLICY_SKIP
+} photo_policy;
+
+static photo_policy
+policy_arg(const char *trigger, const char *what, const char *arg)
+{
+	if (strcmp(arg, "null") == 0)
+		return POLICY_NULL;
+	if (strcmp(arg, "error") == 0)
+		return POLICY_ERROR;
+	if (strcmp(arg, "skip") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: unknown %s policy \"%s\"", trigger, what, arg),
+				 errhint("Use 'null', 'error' or 'skip'.")));
+	return POLICY_SKIP;
+}
+
+/*
+ * The row for a message: its primary key as a unique violation shows it,
+ * when the table has one and the user may read it, else its ctid (none yet
+ * for a row a BEFORE INSERT trigger sees).
+ */
+static char *
+row_identity(Relation rel, HeapTuple tuple, ItemPointer ctid)
+{
+	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+
+	if (OidIsValid(pk))
+	{
+		Relation	idx = index_open(pk, AccessShareLock);
+		Datum		values[INDEX_MAX_KEYS];
+		bool		isnull[INDEX_MAX_KEYS];
+		char	   *desc;
+
+		for (int i = 0; i < idx->rd_index->indnkeyatts; i++)
+			values[i] = heap_getattr(tuple, idx->rd_index->indkey.values[i], RelationGetDescr(rel),
+									 &isnull[i]);
+		desc = BuildIndexValueDescription(idx, values, isnull);
+		index_close(idx, AccessShareLock);
+		if (desc != NULL)
+			return psprintf("row %s", desc);
+	}
+	if (ctid != NULL && ItemPointerIsValid(ctid))
+		return psprintf("row (%u,%u)", ItemPointerGetBlockNumber(ctid), ItemPointerGetOffsetNumber(ctid));
+	return pstrdup("the new row");
+}
+
 PG_FUNCTION_INFO_V1(face_embed_trigger);
 Datum
 face_embed_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = trigger_data(fcinfo, "face_embed_trigger", 2, 3);
+	TriggerData *td = trigger_data(fcinfo, "face_embed_trigger", 2, 4);
 	char	  **args = td->tg_trigger->tgargs;
+	int			nargs = td->tg_trigger->tgnargs;
 	Relation	rel = td->tg_relation;
-	const char *policy = td->tg_trigger->tgnargs > 2 ? args[2] : "null";
-	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	bool		update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+	HeapTuple	tuple = update ? td->tg_newtuple : td->tg_trigtuple;
+	photo_policy on_no_face,
+				on_undecodable;
 	int			imgcol,
 				embcol;
 	Datum		img;
 	FaceEmbedding *e = NULL;
+	of_error	derr = {0};
 
 	check_before_insert_or_update(td, "face_embed_trigger");
-	if (strcmp(policy, "null") != 0 && strcmp(policy, "error") != 0 && strcmp(policy, "skip") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("face_embed_trigger: unknown no-face policy \"%s\"", policy),
-				 errhint("Use 'null', 'error' or 'skip'.")));
+	on_no_face = policy_arg("face_embed_trigger", "no-face", nargs > 2 ? args[2] : "null");
+	on_undecodable = policy_arg("face_embed_trigger", "undecodable-photo", nargs > 3 ? args[3] : "error");
 	imgcol = column_of_type(rel, args[0], BYTEAOID, "face_embed_trigger");
 	embcol = column_of_type(rel, args[1], embedding_type(fcinfo), "face_embed_trigger");
 
@@ -194,13 +255,24 @@ face_embed_trigger(PG_FUNCTION_ARGS)
 		case PHOTO_CLEAR:
 			break;
 		case PHOTO_EMBED:
-			e = openface_embed_photo(DatumGetByteaPP(img));
-			if (e == NULL && policy[0] == 'e')
+			e = openface_embed_photo(DatumGetByteaPP(img), on_undecodable == POLICY_ERROR ? NULL : &derr);
+			if (derr.code != OF_OK)
+			{
+				ereport(NOTICE,
+						(errmsg("face_embed_trigger: %s %s: could not decode the photo in column \"%s\": %s",
+								on_undecodable == POLICY_SKIP ? "skipped" : "no embedding for",
+								row_identity(rel, tuple, update ? &td->tg_trigtuple->t_self : NULL),
+								args[0], derr.msg)));
+				if (on_undecodable == POLICY_SKIP)
+					return PointerGetDatum(NULL);
+				break;
+			}
+			if (e == NULL && on_no_face == POLICY_ERROR)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_EXCEPTION),
 						 errmsg("face_embed_trigger: no face found in column \"%s\" of the new row", args[0]),
 						 errhint("Use the 'null' or 'skip' policy to accept photos without faces.")));
-			if (e == NULL && policy[0] == 's')
+			if (e == NULL && on_no_face == POLICY_SKIP)
 				return PointerGetDatum(NULL);
 			break;
 	}
@@ -386,10 +458,12 @@ PG_FUNCTION_INFO_V1(face_extract_trigger);
 Datum
 face_extract_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = trigger_data(fcinfo, "face_extract_trigger", 2, 3);
+	TriggerData *td = trigger_data(fcinfo, "face_extract_trigger", 2, 4);
 	char	  **args = td->tg_trigger->tgargs;
 	Relation	rel = td->tg_relation;
 	const char *keyname = td->tg_trigger->tgnargs > 2 ? args[2] : "id";
+	photo_policy on_undecodable;
+	of_error	derr = {0};
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			imgcol,
 				keycol;
@@ -409,6 +483,8 @@ face_extract_trigger(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("face_extract_trigger() must be an AFTER INSERT trigger")));
+	on_undecodable = policy_arg("face_extract_trigger", "undecodable-photo",
+								td->tg_trigger->tgnargs > 3 ? args[3] : "error");
 	imgcol = column_of_type(rel, args[0], BYTEAOID, "face_extract_trigger");
 	keycol = SPI_fnumber(desc, keyname);
 	if (keycol <= 0)
@@ -422,7 +498,12 @@ face_extract_trigger(PG_FUNCTION_ARGS)
 	photo = heap_getattr(td->tg_trigtuple, imgcol, desc, &isnull);
 	if (isnull)
 		return PointerGetDatum(NULL);
-	nfaces = openface_face_rows(DatumGetByteaPP(photo), &rows, &rownulls);
+	nfaces = openface_face_rows(DatumGetByteaPP(photo), &rows, &rownulls,
+								on_undecodable == POLICY_ERROR ? NULL : &derr);
+	if (derr.code != OF_OK)
+		ereport(NOTICE,
+				(errmsg("face_extract_trigger: no faces for %s: could not decode the photo in column \"%s\": %s",
+						row_identity(rel, td->tg_trigtuple, &td->tg_trigtuple->t_self), args[0], derr.msg)));
 	if (nfaces == 0)
 		return PointerGetDatum(NULL);
 	types[0] = SPI_gettypeid(desc, keycol);

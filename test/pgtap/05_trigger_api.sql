@@ -3,7 +3,7 @@
 -- definition it cannot serve.  No photo is decoded here: every row inserted
 -- has a NULL photo, and the definition checks come first.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 
 SELECT function_returns('face_embed_trigger', ARRAY[]::text[], 'trigger');
 SELECT function_returns('face_extract_trigger', ARRAY[]::text[], 'trigger');
@@ -26,7 +26,7 @@ SELECT isnt(obj_description(to_regprocedure('face_extract_trigger()'), 'pg_proc'
 CREATE TABLE tap_photos (id int, photo bytea, embedding face_embedding, note text);
 CREATE TABLE tap_faces (source int, face int, box int4[], score real, embedding face_embedding);
 
--- face_embed_trigger: BEFORE INSERT OR UPDATE, FOR EACH ROW, 2 or 3 arguments
+-- face_embed_trigger: BEFORE INSERT OR UPDATE, FOR EACH ROW, 2 to 4 arguments
 SELECT lives_ok($$ CREATE TRIGGER embed BEFORE INSERT OR UPDATE ON tap_photos
                    FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding') $$,
                 'face_embed_trigger as documented');
@@ -51,7 +51,7 @@ DROP TRIGGER embed ON tap_photos;
 CREATE TRIGGER embed BEFORE INSERT ON tap_photos
     FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo');
 SELECT throws_ok($$ INSERT INTO tap_photos (id) VALUES (2) $$, '22023',
-                 'face_embed_trigger() takes 2 to 3 arguments, not 1', 'face_embed_trigger with one argument');
+                 'face_embed_trigger() takes 2 to 4 arguments, not 1', 'face_embed_trigger with one argument');
 DROP TRIGGER embed ON tap_photos;
 
 CREATE TRIGGER embed BEFORE INSERT ON tap_photos
@@ -61,13 +61,20 @@ SELECT throws_ok($$ INSERT INTO tap_photos (id) VALUES (2) $$, '22023',
 DROP TRIGGER embed ON tap_photos;
 
 CREATE TRIGGER embed BEFORE INSERT ON tap_photos
+    FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'embedding', 'null', 'ignore');
+SELECT throws_ok($$ INSERT INTO tap_photos (id) VALUES (2) $$, '22023',
+                 'face_embed_trigger: unknown undecodable-photo policy "ignore"',
+                 'undecodable-photo policy: null, error or skip');
+DROP TRIGGER embed ON tap_photos;
+
+CREATE TRIGGER embed BEFORE INSERT ON tap_photos
     FOR EACH ROW EXECUTE FUNCTION face_embed_trigger('photo', 'note');
 SELECT throws_ok($$ INSERT INTO tap_photos (id) VALUES (2) $$, '42804',
                  'face_embed_trigger: column "note" has type text, not face_embedding',
                  'face_embed_trigger: the embedding column must be a face_embedding');
 DROP TRIGGER embed ON tap_photos;
 
--- face_extract_trigger: AFTER INSERT, FOR EACH ROW, 2 or 3 arguments
+-- face_extract_trigger: AFTER INSERT, FOR EACH ROW, 2 to 4 arguments
 SELECT lives_ok($$ CREATE TRIGGER extract AFTER INSERT ON tap_photos
                    FOR EACH ROW EXECUTE FUNCTION face_extract_trigger('photo', 'tap_faces', 'id') $$,
                 'face_extract_trigger as documented');
@@ -84,7 +91,14 @@ DROP TRIGGER extract ON tap_photos;
 CREATE TRIGGER extract AFTER INSERT ON tap_photos
     FOR EACH ROW EXECUTE FUNCTION face_extract_trigger('photo', 'tap_faces', 'id', 'extra');
 SELECT throws_ok($$ INSERT INTO tap_photos (id) VALUES (4) $$, '22023',
-                 'face_extract_trigger() takes 2 to 3 arguments, not 4', 'face_extract_trigger with four arguments');
+                 'face_extract_trigger: unknown undecodable-photo policy "extra"',
+                 'face_extract_trigger: undecodable-photo policy null, error or skip');
+DROP TRIGGER extract ON tap_photos;
+
+CREATE TRIGGER extract AFTER INSERT ON tap_photos
+    FOR EACH ROW EXECUTE FUNCTION face_extract_trigger('photo', 'tap_faces', 'id', 'skip', 'extra');
+SELECT throws_ok($$ INSERT INTO tap_photos (id) VALUES (4) $$, '22023',
+                 'face_extract_trigger() takes 2 to 4 arguments, not 5', 'face_extract_trigger with five arguments');
 DROP TRIGGER extract ON tap_photos;
 
 CREATE TRIGGER extract AFTER INSERT ON tap_photos

@@ -574,7 +574,8 @@ test_hostile(void)
 	memcpy(buf, "BM\x3a\0\0\0", 6);
 	ok(decode_status(buf, 64, 0, &err) == OF_EFORMAT && strstr(err.msg, "BMP"), "BMP is EFORMAT naming it (%s)", err.msg);
 	memcpy(buf, "RIFF\x24\0\0\0WEBPVP8 ", 16);
-	ok(decode_status(buf, 64, 0, &err) == OF_EFORMAT && strstr(err.msg, "WebP"), "WebP is EFORMAT naming it (%s)", err.msg);
+	ok(decode_status(buf, 64, 0, &err) == OF_ECORRUPT && strstr(err.msg, "WebP"),
+	   "a WebP header + random bytes is ECORRUPT naming WebP (%s)", err.msg);
 	memcpy(buf, "\0\0\0\x1c" "ftypavif", 12);
 	ok(decode_status(buf, 64, 0, &err) == OF_EFORMAT && strstr(err.msg, "AVIF"), "AVIF is EFORMAT naming it (%s)", err.msg);
 	memcpy(buf, "II*\0", 4);

@@ -1,12 +1,13 @@
 /*
- * JPEG/PNG → RGB8.  The policies are listed in image.h.
+ * JPEG/PNG/HEIC/WebP → RGB8.  The policies are listed in image.h.
  *
- * Both libraries report fatal errors through a callback that must not
- * return.  Each decoder keeps all of its state in a context struct owned by
- * the (setjmp-free) entry function; a separate body function calls setjmp
- * and the callbacks longjmp back into it, never further.  Because the state
- * lives outside the frame that called setjmp, nothing is lost across the
- * jump, and the entry function frees whatever was allocated.
+ * libjpeg and libpng report fatal errors through a callback that must not
+ * return.  Each of these decoders keeps all of its state in a context
+ * struct owned by the (setjmp-free) entry function; a separate body
+ * function calls setjmp and the callbacks longjmp back into it, never
+ * further.  Because the state lives outside the frame that called setjmp,
+ * nothing is lost across the jump, and the entry function frees whatever
+ * was allocated.  libheif and libwebp return their errors.
  */
 #include "image/image.h"
 
@@ -20,7 +21,9 @@
 
 #include <jpeglib.h>
 #include <jerror.h>
+#include <libheif/heif.h>
 #include <png.h>
+#include <webp/decode.h>
 
 /* Progressive JPEGs can repeat scans to burn CPU; real files use < 20. */
 #define OF_JPEG_MAX_SCANS 500
@@ -36,6 +39,26 @@
 /* Largest single ancillary PNG chunk we let libpng buffer. */
 #define OF_PNG_CHUNK_MAX ((png_alloc_size_t) 8 * 1024 * 1024)
 #define OF_PNG_CHUNK_CACHE 256
+/* RIFF header of a WebP: "RIFF", the payload size, "WEBP"; then the chunks. */
+#define OF_WEBP_HEADER 12
+#define OF_RIFF_CHUNK_HEADER 8
+/* An ISO base media box header: size and type, 4 bytes each; a full box adds version and flags. */
+#define OF_BOX_HEADER 8
+#define OF_FULL_BOX_HEADER 4
+/* hvcC: 22 bytes of profile and format, then the count of NAL unit arrays. */
+#define OF_HVCC_ARRAYS 22
+/* HEVC (ITU-T H.265 7.3): the NAL unit header, the SPS type, the sub-layers and profile_tier_level fields. */
+#define OF_HEVC_NAL_HEADER 2
+#define OF_HEVC_SPS 33
+#define OF_HEVC_MAX_SUB_LAYERS 7
+#define OF_HEVC_PTL_GENERAL_BITS 96	/* general profile (88 bits) and level (8) */
+#define OF_HEVC_PTL_PROFILE_BITS 88
+#define OF_HEVC_PTL_LEVEL_BITS 8
+#define OF_HEVC_MAX_CTB 64			/* the largest coding tree block */
+/* SPS bytes read for the size: enough for the largest profile_tier_level. */
+#define OF_SPS_HEAD 256
+/* ftyp: the major brand, a minor version, then the compatible brands. */
+#define OF_FTYP_BRANDS 16
 
 static const unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
@@ -44,8 +67,44 @@ static const unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 
 enum
 {
 	KIND_JPEG,
-	KIND_PNG
+	KIND_PNG,
+	KIND_HEIF,
+	KIND_WEBP
 };
+
+/* Brands of HEIF files coded with HEVC, the HEIF flavour we decode (HEIC). */
+static const char *const hevc_brands[] = {"heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs"};
+
+static int
+is_hevc_brand(const unsigned char *b)
+{
+	for (size_t i = 0; i < sizeof(hevc_brands) / sizeof(hevc_brands[0]); i++)
+		if (memcmp(b, hevc_brands[i], 4) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * An ftyp box whose major or a compatible brand says HEVC: HEIC, and also
+ * "mif1" files that carry HEVC.  AVIF and other HEIF codecs are left out.
+ */
+static int
+is_heic(const unsigned char *p, size_t len)
+{
+	size_t		end;
+
+	if (len < OF_BOX_HEADER + 4 || memcmp(p + 4, "ftyp", 4) != 0)
+		return 0;
+	end = ((size_t) p[0] << 24 | (size_t) p[1] << 16 | (size_t) p[2] << 8 | p[3]);
+	if (end > len)
+		end = len;
+	if (is_hevc_brand(p + OF_BOX_HEADER))
+		return 1;
+	for (size_t b = OF_FTYP_BRANDS; b + 4 <= end; b += 4)
+		if (is_hevc_brand(p + b))
+			return 1;
+	return 0;
+}
 
 /* Name a container we recognise but do not decode, or NULL. */
 static const char *
@@ -53,8 +112,6 @@ other_format_name(const unsigned char *p, size_t len)
 {
 	if (len >= 4 && memcmp(p, "GIF8", 4) == 0)
 		return "GIF";
-	if (len >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
-		return "WebP";
 	if (len >= 2 && p[0] == 'B' && p[1] == 'M')
 		return "BMP";
 	if (len >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0))
@@ -65,7 +122,7 @@ other_format_name(const unsigned char *p, size_t len)
 			return "AVIF";
 		if (memcmp(p + 8, "hei", 3) == 0 || memcmp(p + 8, "mif1", 4) == 0 ||
 			memcmp(p + 8, "msf1", 4) == 0 || memcmp(p + 8, "hev", 3) == 0)
-			return "HEIF";
+			return "HEIF not coded with HEVC";
 		return "ISO base media (MP4/QuickTime)";
 	}
 	if (len >= 8 && memcmp(p, "\0\0\0\x0cjP  ", 8) == 0)
@@ -107,13 +164,24 @@ sniff(const unsigned char *p, size_t len, int *kind, of_error *err)
 	}
 	if (len < sizeof(png_signature) && memcmp(p, png_signature, len) == 0)
 		return of_fail(err, OF_ECORRUPT, "truncated PNG signature (%zu bytes)", len);
+	if (len >= OF_WEBP_HEADER && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
+	{
+		*kind = KIND_WEBP;
+		return OF_OK;
+	}
+	if (is_heic(p, len))
+	{
+		*kind = KIND_HEIF;
+		return OF_OK;
+	}
 	name = other_format_name(p, len);
 	if (name)
-		return of_fail(err, OF_EFORMAT, "unsupported image format: %s (only JPEG and PNG are decoded)", name);
+		return of_fail(err, OF_EFORMAT,
+					   "unsupported image format: %s (only JPEG, PNG, HEIC and WebP are decoded)", name);
 	if (len < 4)
 		return of_fail(err, OF_ECORRUPT, "image data too short (%zu bytes)", len);
 	return of_fail(err, OF_EFORMAT,
-				   "unsupported image format: unknown signature 0x%02x%02x%02x%02x (expected JPEG or PNG)",
+				   "unsupported image format: unknown signature 0x%02x%02x%02x%02x (expected JPEG, PNG, HEIC or WebP)",
 				   p[0], p[1], p[2], p[3]);
 }
 
@@ -734,6 +802,458 @@ decode_png(const unsigned char *data, size_t len, size_t max_pixels, of_image *o
 	return OF_OK;
 }
 
+/* ------------------------------------------------------------------- HEIF */
+
+static of_status
+heif_status(const struct heif_error *e)
+{
+	switch (e->code)
+	{
+		case heif_error_Memory_allocation_error:
+			return OF_ENOMEM;
+		case heif_error_Unsupported_filetype:
+		case heif_error_Unsupported_feature:
+			return OF_EFORMAT;
+		default:
+			return OF_ECORRUPT;
+	}
+}
+
+/* libheif's message, which may end in a newline, as an of_error. */
+static of_status
+heif_fail(of_error *err, const struct heif_error *e)
+{
+	of_status	st = heif_status(e);
+	size_t		n;
+
+	of_fail(err, st, "HEIF: %s", e->message);
+	if (err != NULL)
+		for (n = strlen(err->msg); n > 0 && (err->msg[n - 1] == '\n' || err->msg[n - 1] == ' '); n--)
+			err->msg[n - 1] = '\0';
+	return st;
+}
+
+/*
+ * The picture size each HEVC parameter set in the file's hvcC boxes codes.
+ * libheif (1.15) hands the stream to the HEVC decoder without comparing it
+ * with ispe, and the decoder allocates whatever the stream's SPS says: a
+ * few kB claiming a 64x64 ispe decoded a 4096x4096 picture.  So the SPS
+ * sizes are checked too, before decoding.  (An SPS repeated inside the
+ * coded data is not looked for; the decoded size is checked afterwards.)
+ */
+typedef struct bitreader
+{
+	const unsigned char *p;
+	size_t		nbits,
+				pos;
+} bitreader;
+
+static uint64_t
+read_bits(bitreader *b, int n, int *bad)
+{
+	uint64_t	v = 0;
+
+	if (b->nbits - b->pos < (size_t) n)
+	{
+		*bad = 1;
+		return 0;
+	}
+	for (int i = 0; i < n; i++, b->pos++)
+		v = v << 1 | ((b->p[b->pos >> 3] >> (7 - (b->pos & 7))) & 1u);
+	return v;
+}
+
+/* Exp-Golomb ue(v); values past 32 bits are damage. */
+static uint64_t
+read_ue(bitreader *b, int *bad)
+{
+	int			zeros = 0;
+
+	while (!*bad && read_bits(b, 1, bad) == 0)
+		if (++zeros > 32)
+			*bad = 1;
+	return *bad ? 0 : ((uint64_t) 1 << zeros) - 1 + read_bits(b, zeros, bad);
+}
+
+/*
+ * The picture size an SPS NAL unit (header included) codes, less its
+ * cropped padding; 0 when unreadable.
+ */
+static int
+sps_size(const unsigned char *nal, size_t n, uint64_t *w, uint64_t *h)
+{
+	unsigned char rbsp[OF_SPS_HEAD];
+	size_t		m = 0;
+	int			bad = 0,
+				sub,
+				profile[OF_HEVC_MAX_SUB_LAYERS] = {0},
+				level[OF_HEVC_MAX_SUB_LAYERS] = {0};
+	uint64_t	chroma;
+	bitreader	b = {rbsp, 0, 0};
+
+	/* drop the emulation prevention bytes (00 00 03) */
+	for (size_t i = OF_HEVC_NAL_HEADER; i < n && m < sizeof(rbsp); i++)
+	{
+		if (i >= OF_HEVC_NAL_HEADER + 2 && nal[i] == 3 && nal[i - 1] == 0 && nal[i - 2] == 0)
+			continue;
+		rbsp[m++] = nal[i];
+	}
+	b.nbits = m * 8;
+	read_bits(&b, 4, &bad);		/* sps_video_parameter_set_id */
+	sub = (int) read_bits(&b, 3, &bad);	/* sps_max_sub_layers_minus1 */
+	read_bits(&b, 1, &bad);		/* sps_temporal_id_nesting_flag */
+	read_bits(&b, OF_HEVC_PTL_GENERAL_BITS, &bad);
+	for (int i = 0; i < sub; i++)
+	{
+		profile[i] = (int) read_bits(&b, 1, &bad);
+		level[i] = (int) read_bits(&b, 1, &bad);
+	}
+	if (sub > 0)
+		read_bits(&b, 2 * (OF_HEVC_MAX_SUB_LAYERS + 1 - sub), &bad);	/* reserved_zero_2bits */
+	for (int i = 0; i < sub; i++)
+	{
+		if (profile[i])
+			read_bits(&b, OF_HEVC_PTL_PROFILE_BITS, &bad);
+		if (level[i])
+			read_bits(&b, OF_HEVC_PTL_LEVEL_BITS, &bad);
+	}
+	read_ue(&b, &bad);			/* sps_seq_parameter_set_id */
+	chroma = read_ue(&b, &bad);
+	if (chroma == 3)
+		read_bits(&b, 1, &bad);	/* separate_colour_plane_flag */
+	*w = read_ue(&b, &bad);
+	*h = read_ue(&b, &bad);
+	/* the conformance window crops the coding-block padding: up to one CTB of it is not counted */
+	if (read_bits(&b, 1, &bad))
+	{
+		uint64_t	sub_w = chroma == 1 || chroma == 2 ? 2 : 1,
+					sub_h = chroma == 1 ? 2 : 1,
+					cw = sub_w * read_ue(&b, &bad),
+					ch;
+
+		cw += sub_w * read_ue(&b, &bad);
+		ch = sub_h * read_ue(&b, &bad);
+		ch += sub_h * read_ue(&b, &bad);
+		if (cw >= *w || ch >= *h)
+			return 0;
+		*w -= cw < OF_HEVC_MAX_CTB ? cw : OF_HEVC_MAX_CTB;
+		*h -= ch < OF_HEVC_MAX_CTB ? ch : OF_HEVC_MAX_CTB;
+	}
+	return !bad;
+}
+
+/* Box at p (n bytes left): its payload's offset and length; 0 when malformed. */
+static int
+box_at(const unsigned char *p, size_t n, size_t *head, size_t *len)
+{
+	uint64_t	size;
+
+	if (n < OF_BOX_HEADER)
+		return 0;
+	size = rd32(p, 0);
+	*head = OF_BOX_HEADER;
+	if (size == 1)
+	{
+		if (n < OF_BOX_HEADER + 8)
+			return 0;
+		size = (uint64_t) rd32(p + 8, 0) << 32 | rd32(p + 12, 0);
+		*head += 8;
+	}
+	else if (size == 0)
+		size = n;
+	if (size < *head || size > n)
+		return 0;
+	*len = (size_t) size - *head;
+	return 1;
+}
+
+/* The payload of the first box of type t among the boxes in p[0..n). */
+static const unsigned char *
+child_box(const unsigned char *p, size_t n, const char *t, size_t *len)
+{
+	size_t		head,
+				blen;
+
+	for (size_t pos = 0; box_at(p + pos, n - pos, &head, &blen); pos += head + blen)
+		if (memcmp(p + pos + 4, t, 4) == 0)
+		{
+			*len = blen;
+			return p + pos + head;
+		}
+	return NULL;
+}
+
+/* Every SPS in meta/iprp/ipco/hvcC codes at most max_pixels. */
+static of_status
+heif_check_sps(const unsigned char *data, size_t len, size_t max_pixels, of_error *err)
+{
+	size_t		n,
+				head,
+				blen;
+	const unsigned char *meta = child_box(data, len, "meta", &n),
+			   *p;
+
+	if (meta == NULL || n < OF_FULL_BOX_HEADER ||
+		(p = child_box(meta + OF_FULL_BOX_HEADER, n - OF_FULL_BOX_HEADER, "iprp", &n)) == NULL ||
+		(p = child_box(p, n, "ipco", &n)) == NULL)
+		return OF_OK;			/* libheif names what is missing */
+	for (size_t pos = 0; box_at(p + pos, n - pos, &head, &blen); pos += head + blen)
+	{
+		const unsigned char *c = p + pos + head;
+		size_t		at = OF_HVCC_ARRAYS + 1;
+
+		if (memcmp(p + pos + 4, "hvcC", 4) != 0 || blen <= OF_HVCC_ARRAYS)
+			continue;
+		for (int a = 0; a < c[OF_HVCC_ARRAYS] && blen - at >= 3; a++)
+		{
+			int			type = c[at] & 0x3f;
+			unsigned	count = rd16(c + at + 1, 0);
+
+			at += 3;
+			for (unsigned k = 0; k < count && blen - at >= 2; k++)
+			{
+				size_t		nal = rd16(c + at, 0);
+				uint64_t	w,
+							h;
+
+				at += 2;
+				if (nal > blen - at)
+					return of_fail(err, OF_ECORRUPT, "HEIF: hvcC box overruns its size");
+				if (type == OF_HEVC_SPS)
+				{
+					if (!sps_size(c + at, nal, &w, &h) || w == 0 || h == 0)
+						return of_fail(err, OF_ECORRUPT, "HEIF: unreadable HEVC sequence parameter set");
+					if (w > max_pixels / h)
+						return of_fail(err, OF_ELIMIT,
+									   "HEVC stream codes a %llux%llu picture, more than the limit of %zu pixels",
+									   (unsigned long long) w, (unsigned long long) h, max_pixels);
+				}
+				at += nal;
+			}
+		}
+	}
+	return OF_OK;
+}
+
+/* Both a size and the size before transformations stay within max_pixels. */
+static of_status
+heif_check_size(const struct heif_image_handle *h, size_t max_pixels, of_error *err)
+{
+	int			w = heif_image_handle_get_width(h),
+				ht = heif_image_handle_get_height(h),
+				iw = heif_image_handle_get_ispe_width(h),
+				ih = heif_image_handle_get_ispe_height(h);
+	size_t		npix;
+
+	if (w <= 0 || ht <= 0)
+		return of_fail(err, OF_ECORRUPT, "HEIF: empty image");
+	npix = (size_t) w * (size_t) ht;
+	if (iw > 0 && ih > 0 && (size_t) iw * (size_t) ih > npix)
+	{
+		npix = (size_t) iw * (size_t) ih;
+		w = iw;
+		ht = ih;
+	}
+	if (npix > max_pixels)
+		return of_fail(err, OF_ELIMIT, "image is %dx%d = %zu pixels, more than the limit of %zu",
+					   w, ht, npix, max_pixels);
+	return OF_OK;
+}
+
+typedef struct heif_ctx
+{
+	struct heif_context *ctx;
+	struct heif_image_handle *handle;
+	struct heif_decoding_options *opts;
+	struct heif_image *img;
+} heif_ctx;
+
+/*
+ * libheif applies the irot/imir/clap transformations itself unless told to
+ * ignore them, so a HEIF is turned upright exactly when a JPEG's EXIF
+ * orientation would be; the HEIF's own EXIF orientation is ignored, as the
+ * HEIF specification says (irot/imir already describe it).
+ */
+static of_status
+heif_body(heif_ctx *c, const unsigned char *data, size_t len, size_t max_pixels, int want_exif,
+		  of_image *out, of_error *err)
+{
+	struct heif_error e;
+	const uint8_t *plane;
+	int			stride,
+				w,
+				h;
+	of_status	st;
+
+	c->ctx = heif_context_alloc();
+	c->opts = heif_decoding_options_alloc();
+	if (c->ctx == NULL || c->opts == NULL)
+		return of_fail(err, OF_ENOMEM, "HEIF: cannot create decoder");
+	/* tiles in the calling thread: no threads in a backend, cancels stay prompt */
+	heif_context_set_max_decoding_threads(c->ctx, 0);
+	e = heif_context_read_from_memory_without_copy(c->ctx, data, len, NULL);
+	if (e.code != heif_error_Ok)
+		return heif_fail(err, &e);
+	e = heif_context_get_primary_image_handle(c->ctx, &c->handle);
+	if (e.code != heif_error_Ok)
+		return heif_fail(err, &e);
+	st = heif_check_size(c->handle, max_pixels, err);
+	if (st == OF_OK)
+		st = heif_check_sps(data, len, max_pixels, err);
+	if (st != OF_OK)
+		return st;
+	if (of_cancelled())
+		return of_fail(err, OF_ECANCELED, "image decoding canceled");
+
+	c->opts->ignore_transformations = !want_exif;
+	c->opts->convert_hdr_to_8bit = 1;
+	c->opts->strict_decoding = 1;
+	e = heif_decode_image(c->handle, &c->img, heif_colorspace_RGB, heif_chroma_interleaved_RGB, c->opts);
+	if (e.code != heif_error_Ok)
+		return heif_fail(err, &e);
+	w = heif_image_get_width(c->img, heif_channel_interleaved);
+	h = heif_image_get_height(c->img, heif_channel_interleaved);
+	plane = heif_image_get_plane_readonly(c->img, heif_channel_interleaved, &stride);
+	if (plane == NULL || w <= 0 || h <= 0 || stride < w * 3)
+		return of_fail(err, OF_ECORRUPT, "HEIF: decoder returned no pixels");
+	/* the coded stream may disagree with the header */
+	if ((size_t) w * (size_t) h > max_pixels)
+		return of_fail(err, OF_ELIMIT, "image is %dx%d = %zu pixels, more than the limit of %zu",
+					   w, h, (size_t) w * (size_t) h, max_pixels);
+	if (of_cancelled())
+		return of_fail(err, OF_ECANCELED, "image decoding canceled");
+
+	out->rgb = malloc((size_t) w * h * 3);
+	if (out->rgb == NULL)
+		return of_fail(err, OF_ENOMEM, "out of memory for a %dx%d image", w, h);
+	for (int y = 0; y < h; y++)
+		memcpy(out->rgb + (size_t) y * w * 3, plane + (size_t) y * stride, (size_t) w * 3);
+	out->width = w;
+	out->height = h;
+	return OF_OK;
+}
+
+static of_status
+decode_heif(const unsigned char *data, size_t len, size_t max_pixels, int want_exif,
+			of_image *out, of_error *err)
+{
+	heif_ctx	c = {0};
+	of_status	st = heif_body(&c, data, len, max_pixels, want_exif, out, err);
+
+	if (c.img != NULL)
+		heif_image_release(c.img);
+	if (c.handle != NULL)
+		heif_image_handle_release(c.handle);
+	heif_decoding_options_free(c.opts);
+	if (c.ctx != NULL)
+		heif_context_free(c.ctx);
+	return st;
+}
+
+/* ------------------------------------------------------------------- WebP */
+
+/*
+ * EXIF orientation of a WebP: its EXIF chunk holds a TIFF block (some
+ * writers keep the JPEG's "Exif\0\0" prefix); 1 when absent or bad.
+ */
+static int
+webp_exif_orientation(const unsigned char *p, size_t len)
+{
+	for (size_t pos = OF_WEBP_HEADER; pos <= len && len - pos >= OF_RIFF_CHUNK_HEADER;)
+	{
+		const unsigned char *t = p + pos + OF_RIFF_CHUNK_HEADER;
+		size_t		n = rd32(p + pos + 4, 1);
+
+		if (n > len - pos - OF_RIFF_CHUNK_HEADER)
+			break;
+		if (memcmp(p + pos, "EXIF", 4) == 0)
+		{
+			if (n >= 6 && memcmp(t, "Exif\0\0", 6) == 0)
+				t += 6, n -= 6;
+			return tiff_orientation(t, n);
+		}
+		/* chunks are padded to an even size */
+		pos += OF_RIFF_CHUNK_HEADER + n + (n & 1);
+	}
+	return 1;
+}
+
+static of_status
+webp_fail(of_error *err, VP8StatusCode code)
+{
+	switch (code)
+	{
+		case VP8_STATUS_OUT_OF_MEMORY:
+			return of_fail(err, OF_ENOMEM, "WebP: out of memory");
+		case VP8_STATUS_UNSUPPORTED_FEATURE:
+			return of_fail(err, OF_EFORMAT, "WebP: unsupported feature");
+		case VP8_STATUS_NOT_ENOUGH_DATA:
+			return of_fail(err, OF_ECORRUPT, "WebP: data ends early (truncated or corrupt)");
+		default:
+			return of_fail(err, OF_ECORRUPT, "WebP: corrupt data (status %d)", (int) code);
+	}
+}
+
+static of_status
+decode_webp(const unsigned char *data, size_t len, size_t max_pixels, int want_exif,
+			of_image *out, of_error *err)
+{
+	WebPDecoderConfig cfg;
+	VP8StatusCode code;
+	size_t		npix;
+	int			o = want_exif ? webp_exif_orientation(data, len) : 1;
+	unsigned char *rgb;
+
+	if (!WebPInitDecoderConfig(&cfg))
+		return of_fail(err, OF_EFORMAT, "WebP: decoder library version mismatch");
+	code = WebPGetFeatures(data, len, &cfg.input);
+	if (code != VP8_STATUS_OK)
+		return webp_fail(err, code);
+	if (cfg.input.has_animation)
+		return of_fail(err, OF_EFORMAT, "WebP: animated images are not decoded");
+	if (cfg.input.width <= 0 || cfg.input.height <= 0)
+		return of_fail(err, OF_ECORRUPT, "WebP: empty image");
+	npix = (size_t) cfg.input.width * (size_t) cfg.input.height;
+	if (npix > max_pixels)
+		return of_fail(err, OF_ELIMIT, "image is %dx%d = %zu pixels, more than the limit of %zu",
+					   cfg.input.width, cfg.input.height, npix, max_pixels);
+	if (of_cancelled())
+		return of_fail(err, OF_ECANCELED, "image decoding canceled");
+
+	rgb = malloc(npix * 3);
+	if (rgb == NULL)
+		return of_fail(err, OF_ENOMEM, "out of memory for a %dx%d image",
+					   cfg.input.width, cfg.input.height);
+	cfg.output.colorspace = MODE_RGB;
+	cfg.output.is_external_memory = 1;
+	cfg.output.u.RGBA.rgba = rgb;
+	cfg.output.u.RGBA.stride = cfg.input.width * 3;
+	cfg.output.u.RGBA.size = npix * 3;
+	code = WebPDecode(data, len, &cfg);
+	WebPFreeDecBuffer(&cfg.output);
+	if (code != VP8_STATUS_OK)
+	{
+		free(rgb);
+		return webp_fail(err, code);
+	}
+	out->width = cfg.input.width;
+	out->height = cfg.input.height;
+	out->rgb = rgb;
+	if (o > 1)
+	{
+		unsigned char *r = reorient(rgb, out->width, out->height, o, &out->width, &out->height);
+
+		free(rgb);
+		out->rgb = r;
+		if (r == NULL)
+		{
+			out->width = out->height = 0;
+			return of_fail(err, OF_ENOMEM, "out of memory while applying EXIF orientation");
+		}
+	}
+	return OF_OK;
+}
+
 /* ----------------------------------------------------------------- public */
 
 /* Check the arguments, read the options and sniff the container. */
@@ -757,6 +1277,24 @@ decode_setup(const void *data, size_t len, const of_decode_opts *opts, size_t *m
 	return sniff(data, len, kind, err);
 }
 
+/* The whole image of a sniffed kind, upright when want_exif. */
+static of_status
+decode_kind(int kind, const unsigned char *data, size_t len, size_t max_pixels, int want_exif,
+			of_image *out, of_error *err)
+{
+	switch (kind)
+	{
+		case KIND_JPEG:
+			return decode_jpeg(data, len, max_pixels, want_exif, out, err);
+		case KIND_PNG:
+			return decode_png(data, len, max_pixels, out, err);
+		case KIND_HEIF:
+			return decode_heif(data, len, max_pixels, want_exif, out, err);
+		default:
+			return decode_webp(data, len, max_pixels, want_exif, out, err);
+	}
+}
+
 of_status
 of_image_decode(const void *data, size_t len, const of_decode_opts *opts, of_image *out,
 				of_error *err)
@@ -773,9 +1311,7 @@ of_image_decode(const void *data, size_t len, const of_decode_opts *opts, of_ima
 	st = decode_setup(data, len, opts, &max_pixels, &want_exif, &kind, err);
 	if (st != OF_OK)
 		return st;
-	if (kind == KIND_JPEG)
-		return decode_jpeg(data, len, max_pixels, want_exif, out, err);
-	return decode_png(data, len, max_pixels, out, err);
+	return decode_kind(kind, data, len, max_pixels, want_exif, out, err);
 }
 
 of_status
@@ -794,10 +1330,10 @@ of_photo_open(const void *data, size_t len, const of_decode_opts *opts, int dete
 	st = decode_setup(data, len, opts, &max_pixels, &want_exif, &kind, err);
 	if (st != OF_OK)
 		return st;
-	if (kind == KIND_PNG || detect_side <= 0)
+	/* only JPEG decodes at a reduced scale: the others are decoded whole */
+	if (kind != KIND_JPEG || detect_side <= 0)
 	{
-		st = kind == KIND_PNG ? decode_png(data, len, max_pixels, &p->full, err)
-			: decode_jpeg(data, len, max_pixels, want_exif, &p->full, err);
+		st = decode_kind(kind, data, len, max_pixels, want_exif, &p->full, err);
 		p->view = p->full;
 		p->have = (of_rect) {0, 0, p->full.width, p->full.height};
 		return st;

@@ -1,6 +1,7 @@
 /*
- * Image decoding (JPEG via libjpeg-turbo, PNG via libpng) to RGB8 and PNG
- * encoding.
+ * Image decoding (JPEG via libjpeg-turbo, PNG via libpng, HEIC via libheif,
+ * WebP via libwebp) to RGB8 and PNG encoding.  The format is sniffed from
+ * the first bytes, never taken from a name.
  *
  * Decoding matches face-api's reference exactly for JPEG (library defaults:
  * JDCT_ISLOW, fancy upsampling, JCS_RGB output).  Policies:
@@ -16,8 +17,16 @@
  *  - CMYK/YCCK JPEG is converted with R = (255-C)(255-K)/255 (rounded),
  *    treating the samples as inverted when an Adobe marker is present
  *    (Photoshop convention);
- *  - EXIF orientation (JPEG APP1) is applied only on request: face-api
- *    ignores it, so the reference flow must too.
+ *  - EXIF orientation (JPEG APP1, WebP EXIF chunk) is applied only on
+ *    request: face-api ignores it, so the reference flow must too.  A
+ *    HEIF's irot/imir/clap transformations are its orientation: applied on
+ *    the same request (by libheif), its EXIF tag is ignored;
+ *  - HEIC is HEIF coded with HEVC (decoded through libheif with strict
+ *    decoding, so damaged data fails rather than decoding grey); HDR
+ *    samples become 8-bit; AVIF and other HEIF codecs are OF_EFORMAT.
+ *    Besides its header sizes, the picture size each HEVC parameter set in
+ *    hvcC codes counts against max_pixels (what the decoder allocates);
+ *  - animated WebP is OF_EFORMAT.
  */
 #ifndef OF_IMAGE_H
 #define OF_IMAGE_H
@@ -49,7 +58,7 @@ typedef struct of_decode_opts
 #define OF_DEFAULT_MAX_PIXELS ((size_t) 50000000)
 
 /*
- * Decode a JPEG or PNG held in memory.  On success *out owns a malloc'd
+ * Decode a JPEG, PNG, HEIC or WebP held in memory.  On success *out owns a malloc'd
  * buffer (release with of_image_free); on failure *out is zeroed.
  * opts may be NULL (defaults).
  */
@@ -64,9 +73,10 @@ void		of_image_free(of_image *img);
  * 1/8, 1/4, 1/2 (the fast ones: 3/8 measured slower than 1/2) whose longer
  * side is still at least the detector's need; `full` has the photo's full
  * size but holds decoded pixels only inside `have` (zeros elsewhere), which
- * of_photo_need grows to what the face crops read.  A PNG, a small JPEG or a
- * need of 0 decode everything at once: then view and full are the same
- * image.  The photo keeps a pointer to the encoded bytes until freed.
+ * of_photo_need grows to what the face crops read.  A PNG, HEIC or WebP, a
+ * small JPEG or a need of 0 decode everything at once: then view and full
+ * are the same image.  The photo keeps a pointer to the encoded bytes until
+ * freed.
  */
 typedef struct of_photo
 {
