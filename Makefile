@@ -93,6 +93,18 @@ build/%: src/cli/%.c $(CORE_OBJS)
 	@mkdir -p build
 	$(CC) $(CLI_CFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS_CORE) -lpthread
 
+# The openface command is src/cli/openface.c plus its parts in src/cli/openface/
+# (one file per job); only it links libpq (load), found through pg_config.
+CLI_PARTS   = $(patsubst src/cli/openface/%.c,build/cli/%.o,$(sort $(wildcard src/cli/openface/*.c)))
+
+build/cli/%.o: src/cli/openface/%.c
+	@mkdir -p build/cli
+	$(CC) $(CLI_CFLAGS) -I'$(includedir)' -c -o $@ $<
+
+build/openface: src/cli/openface.c $(CLI_PARTS) $(CORE_OBJS)
+	@mkdir -p build
+	$(CC) $(CLI_CFLAGS) -o $@ $< $(CLI_PARTS) $(CORE_OBJS) $(LIBS_CORE) -L'$(libdir)' -lpq -lpthread
+
 # The CLI finds the model install-models puts there without being told.
 build/openface: CLI_CFLAGS += -DOF_INSTALLED_MODEL='"$(datadir)/openface/openface.ofm"'
 
