@@ -24,6 +24,9 @@ UPDATES     = $(patsubst extension/updates/%.sql,extension/$(EXTENSION)--%.sql,$
 DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql $(UPDATES)
 # Released install scripts, frozen.
 DATA        = $(addprefix extension/$(EXTENSION)--,0.1.sql 0.2.sql 0.1--0.2.sql)
+# The companion extension with pgvector's casts (requires openface and vector;
+# installed always, created only where pgvector is).
+DATA       += extension/openface_pgvector.control extension/openface_pgvector--1.0.sql
 
 # pg_regress: sql/<feature>.sql + expected/<feature>.out; "setup" creates the extension first.
 REGRESS_ALL = $(basename $(notdir $(wildcard sql/*.sql)))
