@@ -63,6 +63,12 @@ run load -d "dbname=$db" --table openface_load.photos "$tmp/photos/bbt3.jpg"
 is "$rc:$(sql "SELECT count(*) FROM openface_load.photos")" "0:$((nfiles + 1))" \
    "loading into the existing table appends"
 
+# the progress bar is drawn when stderr is a terminal (script(1) gives it one), never into a file
+grep -q '\[#' "$tmp/err"; [ $? -ne 0 ]; ok $? "no progress bar when stderr is a file"
+script -qec "$(printf '%q ' "$cli" load -d "dbname=$db" --table openface_load.tty "$tmp/photos")" /dev/null >"$tmp/tty" 2>&1
+is "$?:$(tr '\r' '\n' <"$tmp/tty" | grep -c '^\[##############################\] 4/4 photos, ')" "0:1" \
+   "on a terminal: a progress bar that ends full (4/4 photos)"
+
 # ---- given columns of an existing table, several batches
 sql "CREATE TABLE openface_load.\"Mixed Case\" (key serial PRIMARY KEY, img bytea NOT NULL, taken timestamptz DEFAULT now())" >/dev/null
 run load -d "dbname=$db" --table 'openface_load."Mixed Case"' --path-column '' --photo-column img \
