@@ -24,6 +24,9 @@ UPDATES     = $(patsubst extension/updates/%.sql,extension/$(EXTENSION)--%.sql,$
 DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql $(UPDATES)
 # Released install scripts, frozen.
 DATA        = $(addprefix extension/$(EXTENSION)--,0.1.sql 0.2.sql 0.1--0.2.sql)
+# The companion extension with pgvector's casts (requires openface and vector;
+# installed always, created only where pgvector is).
+DATA       += extension/openface_pgvector.control extension/openface_pgvector--1.0.sql
 
 # pg_regress: sql/<feature>.sql + expected/<feature>.out; "setup" creates the extension first.
 REGRESS_ALL = $(basename $(notdir $(wildcard sql/*.sql)))
@@ -92,6 +95,18 @@ CLI_CFLAGS  = -std=c11 -O2 -g -Wall -Wextra $(if $(WERROR),-Werror) -Isrc/core -
 build/%: src/cli/%.c $(CORE_OBJS)
 	@mkdir -p build
 	$(CC) $(CLI_CFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS_CORE) -lpthread
+
+# The openface command is src/cli/openface.c plus its parts in src/cli/openface/
+# (one file per job); only it links libpq (load), found through pg_config.
+CLI_PARTS   = $(patsubst src/cli/openface/%.c,build/cli/%.o,$(sort $(wildcard src/cli/openface/*.c)))
+
+build/cli/%.o: src/cli/openface/%.c
+	@mkdir -p build/cli
+	$(CC) $(CLI_CFLAGS) -I'$(includedir)' -c -o $@ $<
+
+build/openface: src/cli/openface.c $(CLI_PARTS) $(CORE_OBJS)
+	@mkdir -p build
+	$(CC) $(CLI_CFLAGS) -o $@ $< $(CLI_PARTS) $(CORE_OBJS) $(LIBS_CORE) -L'$(libdir)' -lpq -lpthread
 
 # The CLI finds the model install-models puts there without being told.
 build/openface: CLI_CFLAGS += -DOF_INSTALLED_MODEL='"$(datadir)/openface/openface.ofm"'

@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is present already.  Needs root.
 set -euo pipefail
 pkgs=(
-    build-essential postgresql-15 postgresql-server-dev-15 postgresql-contrib
+    build-essential postgresql-15 postgresql-server-dev-15 postgresql-contrib libpq-dev
     libopenblas-dev libjpeg62-turbo-dev libpng-dev libheif-dev libwebp-dev liblinear-dev libcjson-dev
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
     rsync ca-certificates

@@ -1,28 +1,28 @@
 /*
  * openface: the core pipeline without PostgreSQL.
  *
- *   openface [options] embed FILE...      one line per face: file, face#, score, box, embedding
- *   openface [options] detect FILE...     one line per face: file, face#, score, box [, landmarks]
- *   openface [options] identify KNOWN FILE...   one line per face: file, face#, name, distance
+ *   openface [options] embed FILE...      one row per face: file, face#, score, box, embedding
+ *   openface [options] detect FILE...     one row per face: file, face#, score, box [, landmarks]
+ *   openface [options] compare A B        the two most prominent faces' distance and verdict
+ *   openface [options] who KNOWN FILE...  one row per face: file, face#, name, distance
  *   openface [options] chip FILE OUT.png  the most prominent face, aligned, as a PNG
+ *   openface [options] load --table T FILE...   photos into a table over libpq (load.c)
  *   openface [options] bench FILE...      per-stage median milliseconds (one thread)
  *
  * A FILE may be a folder: its images are taken recursively, in sorted order.
  * Faces are numbered from 1 as in SQL, and embeddings are printed in
- * face_embedding's text form, so output can be pasted into a query.
+ * face_embedding's text form, so output can be pasted into a query.  Rows
+ * are TSV, CSV or JSON (output.c).
  * Exit status: 0 all good, 1 an error, 2 bad usage, 3 some photo had no face.
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -34,23 +34,23 @@
 #include "pipeline.h"
 #include "timing.h"
 
-/* Exit statuses (documented in usage() and the README). */
-enum
-{
-	EXIT_ALL_GOOD = 0,
-	EXIT_ERROR = 1,
-	EXIT_USAGE = 2,
-	EXIT_NO_FACE = 3
-};
+#include "openface/cli.h"
 
 /*
- * identify's default tolerance: the verification threshold of the README
- * (raw descriptors, LFW view 1: 98.9% of pairs right at 0.60).
+ * The default tolerance of who and compare: the verification threshold of
+ * the README (raw descriptors, LFW view 1: 98.9% of pairs right at 0.60).
  */
 #define SAME_PERSON_DISTANCE 0.6
 
 /* chip -s: far above any face's own resolution; bounds the PNG's memory */
 #define CHIP_MAX_SIZE 4096
+
+/*
+ * load --batch: photos per COPY, each COPY its own transaction: a failure
+ * rolls back at most this many, and a commit per batch, not per photo, keeps
+ * a large load fast.  Photos are streamed, so memory does not grow with it.
+ */
+#define LOAD_BATCH 100
 
 /* Where the model file is looked for when neither -m nor $OPENFACE_MODEL_FILE names one. */
 static const char *const default_models[] = {
@@ -70,16 +70,9 @@ typedef struct cli
 	int			chip_size;
 	int			runs;
 	double		tolerance;
+	out_format	format;
+	load_opts	load;
 } cli;
-
-/* A list of photo paths, each with an optional label (identify's known people). */
-typedef struct file_list
-{
-	char	  **path;
-	char	  **label;
-	int			n,
-				cap;
-} file_list;
 
 static void
 usage(FILE *out)
@@ -87,20 +80,28 @@ usage(FILE *out)
 	fprintf(out,
 			"usage: openface [options] embed FILE...\n"
 			"       openface [options] detect FILE...\n"
-			"       openface [options] identify [--tolerance T] KNOWN FILE...\n"
+			"       openface [options] compare A B\n"
+			"       openface [options] who KNOWN FILE...      (identify is another name for who)\n"
 			"       openface [options] chip FILE OUT.png\n"
+			"       openface [options] load --table T [-d CONNINFO] FILE...\n"
 			"       openface [options] bench FILE...\n"
 			"\n"
 			"A FILE may be a folder: its .jpg, .jpeg, .png, .heic, .heif and .webp files are\n"
-			"taken recursively, in sorted order. One tab-separated line per face, faces\n"
-			"numbered from 1:\n"
+			"taken recursively, in sorted order. One row per face (compare: per pair, bench:\n"
+			"per file), faces numbered from 1:\n"
 			"  embed     file, face, score, x, y, width, height, embedding as [x1,...,x128]\n"
 			"  detect    file, face, score, x, y, width, height [, 136 landmark coordinates]\n"
-			"  identify  file, face, name (or unknown), distance to the nearest known face;\n"
+			"  compare   file1, file2, distance between their most prominent faces, and\n"
+			"            same or different (same when the distance is within the tolerance)\n"
+			"  who       file, face, name (or unknown), distance to the nearest known face;\n"
 			"            KNOWN is a folder of sub-folders named after the people, or of photos\n"
 			"            named after them (alice.jpg); the most prominent face of each is used\n"
+			"  load      copies the photos' bytes into table T (created as (id, path, photo)\n"
+			"            if missing) with COPY, a transaction per batch; progress on stderr\n"
 			"\n"
 			"options (before or after the command):\n"
+			"  --format F          tsv (default, no header), csv (header, RFC 4180 quoting)\n"
+			"                      or json (an array of objects)\n"
 			"  -m FILE             model file (default $OPENFACE_MODEL_FILE, else the installed\n"
 			"                      one, else models/openface.ofm)\n"
 			"  --faceapi           face-api's standard flow exactly (detector 416, axis-aligned\n"
@@ -110,323 +111,27 @@ usage(FILE *out)
 			"  --min-score S       detection score threshold (default 0.5)\n"
 			"  --single-pass       only the main detector pass (no extra scales/canvas passes)\n"
 			"  --whole-decode      detect on the whole decode, not a DCT-scaled one\n"
-			"  --tolerance T       identify: largest distance that names a person (default %.2g)\n"
+			"  --tolerance T       who, compare: largest distance of one person (default %.2g)\n"
 			"  -l                  detect: also print the 68 landmarks\n"
 			"  -n                  embed: L2-normalise the descriptors\n"
 			"  -s N                chip: size in pixels (default 150)\n"
 			"  -r N                bench: runs per file (default 5)\n"
+			"  -d CONNINFO         load: connection string or URI (default: the PG* variables)\n"
+			"  --table T           load: the table, as in SQL (may be schema-qualified)\n"
+			"  --path-column C     load: where the file's path goes (default path; \"\" for none)\n"
+			"  --photo-column C    load: where its bytes go (default photo)\n"
+			"  --batch N           load: photos per transaction (default %d)\n"
 			"  -h, --help          this text\n"
 			"\n"
-			"exit status: 0 all good, 1 an error (unreadable file, bad image, no model),\n"
-			"             2 bad usage, 3 no error but some photo had no face\n",
-			SAME_PERSON_DISTANCE);
-}
-
-/* An error outranks a photo without a face, which outranks success. */
-static int
-merge_status(int a, int b)
-{
-	if (a == EXIT_ERROR || b == EXIT_ERROR)
-		return EXIT_ERROR;
-	return a == EXIT_NO_FACE || b == EXIT_NO_FACE ? EXIT_NO_FACE : EXIT_ALL_GOOD;
+			"exit status: 0 all good, 1 an error (unreadable file, bad image, no model,\n"
+			"             database error), 2 bad usage, 3 no error but some photo had no face\n",
+			SAME_PERSON_DISTANCE, LOAD_BATCH);
 }
 
 static void
 no_face(const char *path)
 {
 	fprintf(stderr, "openface: %s: no face found\n", path);
-}
-
-static int
-list_add(file_list *l, const char *path, const char *label)
-{
-	if (l->n == l->cap)
-	{
-		int			cap = l->cap ? l->cap * 2 : 64;
-		char	  **p = realloc(l->path, (size_t) cap * sizeof(char *));
-		char	  **q;
-
-		if (p == NULL)
-			return -1;
-		l->path = p;
-		q = realloc(l->label, (size_t) cap * sizeof(char *));
-		if (q == NULL)
-			return -1;
-		l->label = q;
-		l->cap = cap;
-	}
-	l->path[l->n] = strdup(path);
-	l->label[l->n] = label ? strdup(label) : NULL;
-	if (l->path[l->n] == NULL || (label && l->label[l->n] == NULL))
-	{
-		free(l->path[l->n]);
-		free(l->label[l->n]);
-		return -1;
-	}
-	l->n++;
-	return 0;
-}
-
-static void
-list_free(file_list *l)
-{
-	for (int i = 0; i < l->n; i++)
-	{
-		free(l->path[i]);
-		free(l->label[i]);
-	}
-	free(l->path);
-	free(l->label);
-	memset(l, 0, sizeof(*l));
-}
-
-static int
-is_image_name(const char *name)
-{
-	static const char *const exts[] = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp"};
-	const char *dot = strrchr(name, '.');
-
-	if (dot == NULL || dot == name)
-		return 0;
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (strcasecmp(dot, exts[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static char *
-join_path(const char *dir, const char *name)
-{
-	size_t		dl = strlen(dir);
-	int			slash = dl > 0 && dir[dl - 1] == '/';
-	char	   *p = malloc(dl + strlen(name) + 2);
-
-	if (p)
-		sprintf(p, "%s%s%s", dir, slash ? "" : "/", name);
-	return p;
-}
-
-static int
-compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/*
- * The entries of dir, sorted bytewise (the order does not depend on the
- * locale), without hidden ones ("." , "..", editors' and macOS's dot files).
- * Returns the count, or -1 after printing why.
- */
-static int
-read_folder(const char *dir, char ***names)
-{
-	DIR		   *d = opendir(dir);
-	struct dirent *e;
-	char	  **v = NULL;
-	int			n = 0,
-				cap = 0;
-
-	*names = NULL;
-	if (d == NULL)
-	{
-		fprintf(stderr, "openface: cannot open folder %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL)
-	{
-		if (e->d_name[0] == '.')
-			continue;
-		if (n == cap)
-		{
-			char	  **t;
-
-			cap = cap ? cap * 2 : 64;
-			t = realloc(v, (size_t) cap * sizeof(char *));
-			if (t == NULL)
-				break;
-			v = t;
-		}
-		if ((v[n] = strdup(e->d_name)) == NULL)
-			break;
-		n++;
-	}
-	closedir(d);
-	if (e != NULL)
-	{
-		fprintf(stderr, "openface: out of memory listing %s\n", dir);
-		for (int i = 0; i < n; i++)
-			free(v[i]);
-		free(v);
-		return -1;
-	}
-	qsort(v, (size_t) n, sizeof(char *), compare_names);
-	*names = v;
-	return n;
-}
-
-static void
-free_names(char **names, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/*
- * Add the image files under dir (recursively, sorted) to out, each with
- * label.  Symbolic links to folders are not followed, so a link cycle cannot
- * make the walk endless.  Returns EXIT_ALL_GOOD or EXIT_ERROR.
- */
-static int
-walk_folder(const char *dir, const char *label, file_list *out)
-{
-	char	  **names;
-	int			n = read_folder(dir, &names),
-				rc = EXIT_ALL_GOOD;
-
-	if (n < 0)
-		return EXIT_ERROR;
-	for (int i = 0; i < n; i++)
-	{
-		char	   *p = join_path(dir, names[i]);
-		struct stat st,
-					lst;
-
-		if (p == NULL || stat(p, &st) != 0 || lstat(p, &lst) != 0)
-		{
-			fprintf(stderr, "openface: cannot read %s: %s\n", p ? p : names[i],
-					p ? strerror(errno) : "out of memory");
-			rc = EXIT_ERROR;
-		}
-		else if (S_ISDIR(st.st_mode))
-		{
-			if (!S_ISLNK(lst.st_mode))
-				rc = merge_status(rc, walk_folder(p, label, out));
-		}
-		else if (S_ISREG(st.st_mode) && is_image_name(names[i]) && list_add(out, p, label) != 0)
-		{
-			fprintf(stderr, "openface: out of memory listing %s\n", dir);
-			rc = EXIT_ERROR;
-		}
-		free(p);
-	}
-	free_names(names, n);
-	return rc;
-}
-
-/*
- * The photos the arguments name: a folder stands for its images, anything
- * else is taken as given (so a file without an image extension can still be
- * named, and a missing one is reported when it is read).
- */
-static int
-expand_args(int nargs, char **args, file_list *out)
-{
-	int			rc = EXIT_ALL_GOOD;
-
-	for (int i = 0; i < nargs; i++)
-	{
-		struct stat st;
-
-		if (stat(args[i], &st) == 0 && S_ISDIR(st.st_mode))
-			rc = merge_status(rc, walk_folder(args[i], NULL, out));
-		else if (list_add(out, args[i], NULL) != 0)
-		{
-			fprintf(stderr, "openface: out of memory\n");
-			rc = EXIT_ERROR;
-		}
-	}
-	return rc;
-}
-
-/*
- * identify's known people: each sub-folder of dir is a person (all images
- * below it), each image directly inside is a person named by its file name
- * without the extension.
- */
-static int
-list_known(const char *dir, file_list *out)
-{
-	char	  **names;
-	int			n,
-				rc = EXIT_ALL_GOOD;
-	struct stat st;
-
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-	{
-		fprintf(stderr, "openface: identify: KNOWN must be a folder of known people: %s\n", dir);
-		return EXIT_ERROR;
-	}
-	if ((n = read_folder(dir, &names)) < 0)
-		return EXIT_ERROR;
-	for (int i = 0; i < n; i++)
-	{
-		char	   *p = join_path(dir, names[i]);
-
-		if (p == NULL || stat(p, &st) != 0)
-		{
-			fprintf(stderr, "openface: cannot read %s: %s\n", p ? p : names[i],
-					p ? strerror(errno) : "out of memory");
-			rc = EXIT_ERROR;
-		}
-		else if (S_ISDIR(st.st_mode))
-			rc = merge_status(rc, walk_folder(p, names[i], out));
-		else if (S_ISREG(st.st_mode) && is_image_name(names[i]))
-		{
-			*strrchr(names[i], '.') = '\0';
-			if (list_add(out, p, names[i]) != 0)
-			{
-				fprintf(stderr, "openface: out of memory\n");
-				rc = EXIT_ERROR;
-			}
-		}
-		free(p);
-	}
-	free_names(names, n);
-	return rc;
-}
-
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	FILE	   *fp = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	size_t		cap = 0,
-				n = 0;
-
-	if (fp == NULL)
-		return NULL;
-	for (;;)
-	{
-		size_t		got;
-
-		if (n == cap)
-		{
-			unsigned char *tmp;
-
-			cap = cap ? cap * 2 : 1 << 16;
-			tmp = realloc(buf, cap);
-			if (tmp == NULL)
-			{
-				free(buf);
-				fclose(fp);
-				return NULL;
-			}
-			buf = tmp;
-		}
-		got = fread(buf + n, 1, cap - n, fp);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp))
-	{
-		free(buf);
-		buf = NULL;
-	}
-	fclose(fp);
-	*len = n;
-	return buf;
 }
 
 
@@ -497,8 +202,14 @@ photo_faces(const cli *c, of_models *m, const char *path, int all, of_face **fac
 static int
 cmd_faces(const cli *c, of_models *m, const file_list *files, int embed)
 {
+	static const char *const names[] = {"file", "face", "score", "x", "y", "width", "height",
+	"embedding"};
+	static const char *const detect_names[] = {"file", "face", "score", "x", "y", "width",
+	"height", "landmarks"};
 	int			rc = EXIT_ALL_GOOD;
+	table_out	t;
 
+	out_begin(&t, c->format, embed || c->landmarks ? 8 : 7, embed ? names : detect_names, 0);
 	for (int i = 0; i < files->n; i++)
 	{
 		of_face    *faces;
@@ -509,33 +220,68 @@ cmd_faces(const cli *c, of_models *m, const file_list *files, int embed)
 		{
 			const of_face *fc = &faces[f];
 
-			printf("%s\t%d\t%.6f\t%.2f\t%.2f\t%.2f\t%.2f", files->path[i], f + 1, fc->score,
-				   fc->x, fc->y, fc->w, fc->h);
+			out_text(&t, files->path[i]);
+			out_int(&t, f + 1);
+			out_num(&t, "%.6f", fc->score);
+			out_num(&t, "%.2f", fc->x);
+			out_num(&t, "%.2f", fc->y);
+			out_num(&t, "%.2f", fc->w);
+			out_num(&t, "%.2f", fc->h);
 			if (embed)
 			{
 				double		norm = 0,
-							scale = 1;
+							scale = 1,
+							e[OF_DESCRIPTOR_DIM];
 
 				for (int k = 0; k < OF_DESCRIPTOR_DIM; k++)
 					norm += (double) fc->descriptor[k] * fc->descriptor[k];
 				if (c->normalise && norm > 0)
 					scale = 1 / sqrt(norm);
-				/* face_embedding's text form; 9 significant digits give back the same float4 */
-				putchar('\t');
+				/* rounded to float4, as face_embedding stores it */
 				for (int k = 0; k < OF_DESCRIPTOR_DIM; k++)
-					printf("%c%.9g", k ? ',' : '[', (float) (fc->descriptor[k] * scale));
-				putchar(']');
+					e[k] = (float) (fc->descriptor[k] * scale);
+				out_array(&t, e, OF_DESCRIPTOR_DIM, 1);
 			}
 			else if (c->landmarks)
-			{
-				putchar('\t');
-				for (int k = 0; k < 2 * OF_LANDMARK_POINTS; k++)
-					printf("%s%.3f", k ? " " : "", fc->landmarks[k]);
-			}
-			putchar('\n');
+				out_array(&t, fc->landmarks, 2 * OF_LANDMARK_POINTS, 0);
+			out_end_row(&t);
 		}
 		free(faces);
 	}
+	out_end(&t);
+	return rc;
+}
+
+/*
+ * The distance between the most prominent faces of two photos, and whether
+ * it makes them one person.  Nothing is printed when either has no face.
+ */
+static int
+cmd_compare(const cli *c, of_models *m, const char *a, const char *b)
+{
+	static const char *const names[] = {"file1", "file2", "distance", "verdict"};
+	of_face    *fa,
+			   *fb;
+	int			na,
+				nb,
+				rc;
+	table_out	t;
+
+	rc = merge_status(photo_faces(c, m, a, 0, &fa, &na), photo_faces(c, m, b, 0, &fb, &nb));
+	out_begin(&t, c->format, 4, names, 0);
+	if (na > 0 && nb > 0)
+	{
+		float		d = of_l2_distance(fa->descriptor, fb->descriptor, OF_DESCRIPTOR_DIM);
+
+		out_text(&t, a);
+		out_text(&t, b);
+		out_num(&t, "%.6f", d);
+		out_text(&t, d <= c->tolerance ? "same" : "different");
+		out_end_row(&t);
+	}
+	out_end(&t);
+	free(fa);
+	free(fb);
 	return rc;
 }
 
@@ -544,8 +290,10 @@ cmd_faces(const cli *c, of_models *m, const file_list *files, int embed)
  * the tolerance; the known photos each give their most prominent face.
  */
 static int
-cmd_identify(const cli *c, of_models *m, const char *known_dir, const file_list *photos)
+cmd_who(const cli *c, of_models *m, const char *known_dir, const file_list *photos)
 {
+	static const char *const names[] = {"file", "face", "name", "distance"};
+	table_out	t;
 	file_list	known = {0};
 	float	   *desc;
 	const char **who;
@@ -581,11 +329,12 @@ cmd_identify(const cli *c, of_models *m, const char *known_dir, const file_list 
 	}
 	if (nknown == 0)
 	{
-		fprintf(stderr, "openface: identify: no known face in %s (expected sub-folders "
+		fprintf(stderr, "openface: who: no known face in %s (expected sub-folders "
 				"named after people, or photos named after them)\n", known_dir);
 		rc = EXIT_ERROR;
 		goto done;
 	}
+	out_begin(&t, c->format, 4, names, 0);
 	for (int i = 0; i < photos->n; i++)
 	{
 		of_face    *faces;
@@ -609,11 +358,15 @@ cmd_identify(const cli *c, of_models *m, const char *known_dir, const file_list 
 					best = k;
 				}
 			}
-			printf("%s\t%d\t%s\t%.4f\n", photos->path[i], f + 1,
-				   dbest <= c->tolerance ? who[best] : "unknown", dbest);
+			out_text(&t, photos->path[i]);
+			out_int(&t, f + 1);
+			out_text(&t, dbest <= c->tolerance ? who[best] : "unknown");
+			out_num(&t, "%.4f", dbest);
+			out_end_row(&t);
 		}
 		free(faces);
 	}
+	out_end(&t);
 done:
 	free(desc);
 	free(who);
@@ -678,7 +431,9 @@ cmd_bench(const cli *c, of_models *m, const file_list *files)
 	{
 		DECODE, DETECT, LANDMARKS, ALIGN, RECOGNISE, TOTAL, NSTAGE
 	};
-	static const char *names[NSTAGE] = {"decode", "detect", "landmarks", "align", "recognise", "total"};
+	static const char *const names[2 + NSTAGE] = {"file", "faces", "decode_ms", "detect_ms",
+	"landmarks_ms", "align_ms", "recognise_ms", "total_ms"};
+	table_out	out;
 	float	   *input = malloc((size_t) OF_RECOGNIZER_INPUT * OF_RECOGNIZER_INPUT * 3 * sizeof(float));
 	double	   *t[NSTAGE];
 	int			rc = EXIT_ALL_GOOD;
@@ -687,10 +442,7 @@ cmd_bench(const cli *c, of_models *m, const file_list *files)
 	openblas_set_num_threads(1);
 	for (int s = 0; s < NSTAGE; s++)
 		t[s] = calloc((size_t) c->runs, sizeof(double));
-	printf("file\tfaces");
-	for (int s = 0; s < NSTAGE; s++)
-		printf("\t%s_ms", names[s]);
-	printf("\n");
+	out_begin(&out, c->format, 2 + NSTAGE, names, 1);
 	for (int i = 0; i < files->n && input; i++)
 	{
 		size_t		len = 0;
@@ -763,11 +515,13 @@ cmd_bench(const cli *c, of_models *m, const file_list *files)
 			}
 		}
 		free(data);
-		printf("%s\t%d", files->path[i], nfaces);
+		out_text(&out, files->path[i]);
+		out_int(&out, nfaces);
 		for (int s = 0; s < NSTAGE; s++)
-			printf("\t%.2f", of_median(t[s], c->runs));
-		printf("\n");
+			out_num(&out, "%.2f", of_median(t[s], c->runs));
+		out_end_row(&out);
 	}
+	out_end(&out);
 	for (int s = 0; s < NSTAGE; s++)
 		free(t[s]);
 	free(input);
@@ -826,15 +580,34 @@ parse_number(const char *s, double lo, double hi, int whole, double *out)
 		(!whole || *out == floor(*out));
 }
 
+/* The commands, how many FILE arguments each takes, and whether it runs the networks. */
+typedef struct command
+{
+	const char *name;
+	int			min_files,
+				max_files;		/* -1: any number */
+	int			needs_model;
+} command;
+
+static const command commands[] = {
+	{"embed", 1, -1, 1},
+	{"detect", 1, -1, 1},
+	{"compare", 2, 2, 1},
+	{"who", 2, -1, 1},
+	{"identify", 2, -1, 1},		/* who's first name, kept for scripts */
+	{"chip", 2, 2, 1},
+	{"load", 1, -1, 0},
+	{"bench", 1, -1, 1},
+};
+
 int
 main(int argc, char **argv)
 {
 	cli			c;
 	int			npos = 0,
-				nmin,
 				rc;
 	char	  **pos;
-	const char *cmd;
+	const command *cmd = NULL;
 	of_models  *m = NULL;
 	file_list	files = {0};
 	int			faceapi = 0,
@@ -852,6 +625,10 @@ main(int argc, char **argv)
 	c.chip_size = 150;
 	c.runs = 5;
 	c.tolerance = SAME_PERSON_DISTANCE;
+	c.format = FORMAT_TSV;
+	c.load.path_column = "path";
+	c.load.photo_column = "photo";
+	c.load.batch = LOAD_BATCH;
 	if ((pos = calloc((size_t) argc + 1, sizeof(char *))) == NULL)
 		return EXIT_ERROR;
 	/* options may come before or after the command */
@@ -890,6 +667,8 @@ main(int argc, char **argv)
 			i++;
 			if (strcmp(a, "-m") == 0)
 				c.model = v;
+			else if (strcmp(a, "--format") == 0)
+				ok = parse_format(v, &c.format);
 			else if (strcmp(a, "--align") == 0)
 			{
 				ok = strcmp(v, "faceapi") == 0 || strcmp(v, "similarity") == 0;
@@ -915,6 +694,19 @@ main(int argc, char **argv)
 				ok = parse_number(v, 1, INT_MAX, 1, &num);
 				c.runs = (int) num;
 			}
+			else if (strcmp(a, "-d") == 0)
+				c.load.conninfo = v;
+			else if (strcmp(a, "--table") == 0)
+				ok = *(c.load.table = v) != '\0';
+			else if (strcmp(a, "--path-column") == 0)
+				c.load.path_column = v;
+			else if (strcmp(a, "--photo-column") == 0)
+				ok = *(c.load.photo_column = v) != '\0';
+			else if (strcmp(a, "--batch") == 0)
+			{
+				ok = parse_number(v, 1, INT_MAX, 1, &num);
+				c.load.batch = (int) num;
+			}
 			else
 			{
 				free(pos);
@@ -933,18 +725,25 @@ main(int argc, char **argv)
 		free(pos);
 		return bad_usage("no command", NULL);
 	}
-	cmd = pos[0];
-	nmin = strcmp(cmd, "identify") == 0 || strcmp(cmd, "chip") == 0 ? 3 : 2;
-	if (strcmp(cmd, "embed") != 0 && strcmp(cmd, "detect") != 0 && strcmp(cmd, "identify") != 0 &&
-		strcmp(cmd, "chip") != 0 && strcmp(cmd, "bench") != 0)
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(pos[0], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL)
 	{
+		const char *name = pos[0];	/* argv's, not pos's */
+
 		free(pos);
-		return bad_usage("unknown command", cmd);
+		return bad_usage("unknown command", name);
 	}
-	if (npos < nmin || (strcmp(cmd, "chip") == 0 && npos != 3))
+	if (npos - 1 < cmd->min_files || (cmd->max_files >= 0 && npos - 1 > cmd->max_files))
 	{
 		free(pos);
-		return bad_usage("wrong number of files for", cmd);
+		return bad_usage("wrong number of files for", cmd->name);
+	}
+	if (strcmp(cmd->name, "load") == 0 && c.load.table == NULL)
+	{
+		free(pos);
+		return bad_usage("load needs --table", NULL);
 	}
 	if (faceapi)
 		of_pipeline_options_faceapi(&c.opt);
@@ -965,30 +764,35 @@ main(int argc, char **argv)
 		c.opt.input_size = input_size;
 	if (min_score >= 0)
 		c.opt.min_score = min_score;
-	if (open_models(c.model, &m) != 0)
+	if (cmd->needs_model && open_models(c.model, &m) != 0)
 	{
 		free(pos);
 		return EXIT_ERROR;
 	}
-	if (strcmp(cmd, "chip") == 0)
+	if (strcmp(cmd->name, "chip") == 0)
 		rc = cmd_chip(&c, m, pos[1], pos[2]);
+	else if (strcmp(cmd->name, "compare") == 0)
+		rc = cmd_compare(&c, m, pos[1], pos[2]);
 	else
 	{
-		/* identify's first file is the folder of known people */
-		int			first = strcmp(cmd, "identify") == 0 ? 2 : 1;
+		/* who's first file is the folder of known people */
+		int			first = strcmp(cmd->name, "who") == 0 || strcmp(cmd->name, "identify") == 0 ? 2 : 1;
 
 		rc = expand_args(npos - first, pos + first, &files);
-		if (strcmp(cmd, "embed") == 0)
+		if (strcmp(cmd->name, "embed") == 0)
 			rc = merge_status(rc, cmd_faces(&c, m, &files, 1));
-		else if (strcmp(cmd, "detect") == 0)
+		else if (strcmp(cmd->name, "detect") == 0)
 			rc = merge_status(rc, cmd_faces(&c, m, &files, 0));
-		else if (strcmp(cmd, "identify") == 0)
-			rc = merge_status(rc, cmd_identify(&c, m, pos[1], &files));
+		else if (first == 2)
+			rc = merge_status(rc, cmd_who(&c, m, pos[1], &files));
+		else if (strcmp(cmd->name, "load") == 0)
+			rc = merge_status(rc, cmd_load(&c.load, &files));
 		else
 			rc = merge_status(rc, cmd_bench(&c, m, &files));
 	}
 	list_free(&files);
-	of_models_close(m);
+	if (m)
+		of_models_close(m);
 	free(pos);
 	return rc;
 }

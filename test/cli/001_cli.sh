@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The openface command as a user meets it: exit statuses, faces numbered from 1,
-# embeddings as face_embedding literals, EXIF orientation, folders, identify,
+# embeddings as face_embedding literals, EXIF orientation, folders, who,
 # the installed copy finding the installed model.  TAP output.
 #
 #   OPENFACE_CLI         the command to test (default build/openface)
@@ -52,7 +52,7 @@ run
 is "$rc" 2 "no command exits 2"
 run frobnicate $fx/photos/bbt3.jpg
 is "$rc" 2 "an unknown command exits 2"
-run --tolerance abc identify $fx/people $fx/photos/bbt3.jpg
+run --tolerance abc who $fx/people $fx/photos/bbt3.jpg
 is "$rc" 2 "a bad option value exits 2"
 run -m "$tmp/nowhere.ofm" detect $fx/photos/bbt3.jpg
 is "$rc" 1 "a missing model file exits 1"
@@ -118,7 +118,7 @@ is "$rc:$(cut -f1 "$tmp/out" | uniq -c | awk '{ printf "%s=%d ", $2, $1 }')" \
    "3:$fx/photos/bbt3.jpg=5 $fx/photos/bbt4.jpg=6 $fx/photos/sideways_exif6.jpg=1 " \
    "the photos fixture folder: 5, 6 and 1 faces, exit 3 for the faceless one"
 
-# ---- identify: sub-folders and file names name the people; a stranger is unknown
+# ---- who: sub-folders and file names name the people; a stranger is unknown
 mkdir -p "$tmp/known" "$tmp/unknown"
 for p in Jim_Parsons Kaley_Cuoco Kunal_Nayyar Simon_Helberg; do
     mkdir "$tmp/known/$p"
@@ -130,19 +130,22 @@ for f in Jim_Parsons__sheldon5 Kaley_Cuoco__penny5 Kunal_Nayyar__raj5 Mayim_Bial
          Melissa_Rauch__bernadette5 Kevin_Sussman__stuart5; do
     cp $fx/people/$f.png "$tmp/unknown/"
 done
-run identify "$tmp/known" "$tmp/unknown"
-is "$rc" 0 "identify exits 0"
+run who "$tmp/known" "$tmp/unknown"
+is "$rc" 0 "who exits 0"
+cp "$tmp/out" "$tmp/who.out"
 is "$(cut -f1-3 "$tmp/out" | sed "s|^$tmp/unknown/||" | tr '\t\n' ': ')" \
    "Jim_Parsons__sheldon5.png:1:Jim_Parsons Kaley_Cuoco__penny5.png:1:Kaley_Cuoco Kevin_Sussman__stuart5.png:1:unknown Kunal_Nayyar__raj5.png:1:Kunal_Nayyar Mayim_Bialik__amy5.png:1:Mayim_Bialik Melissa_Rauch__bernadette5.png:1:Melissa_Rauch.JPG " \
-   "identify names the known people (folder and file names) and the stranger unknown"
+   "who names the known people (folder and file names) and the stranger unknown"
 awk -F'\t' '($3 == "unknown") != ($4 > 0.6) { bad++ } END { exit bad }' "$tmp/out"
 ok $? "named faces lie within the default tolerance 0.6, the stranger beyond"
-run --tolerance 0 identify "$tmp/known" "$tmp/unknown/Jim_Parsons__sheldon5.png"
+run identify "$tmp/known" "$tmp/unknown"
+cmp -s "$tmp/out" "$tmp/who.out"; ok $? "identify is another name for who: the same output"
+run --tolerance 0 who "$tmp/known" "$tmp/unknown/Jim_Parsons__sheldon5.png"
 is "$(cut -f3 "$tmp/out")" unknown "--tolerance 0 names nobody"
-run identify $fx/people/Jim_Parsons__sheldon1.png "$tmp/unknown"
-is "$rc" 1 "identify with a file as KNOWN exits 1"
+run who $fx/people/Jim_Parsons__sheldon1.png "$tmp/unknown"
+is "$rc" 1 "who with a file as KNOWN exits 1"
 cp $fx/photos/noface_hubble.jpg "$tmp/known/Nobody.jpg"
-run identify "$tmp/known" $fx/photos/bbt4.jpg
+run who "$tmp/known" $fx/photos/bbt4.jpg
 is "$rc:$(wc -l <"$tmp/out")" "3:6" "a known photo without a face: exit 3, the others still used"
 grep -q 'Nobody.jpg: no face found' "$tmp/err"; ok $? "... and named on stderr"
 
