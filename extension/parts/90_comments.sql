@@ -62,3 +62,13 @@ COMMENT ON TABLE face_embed_queue IS
     'photos queued by face_embed_queue_trigger: pending, running, done, no_face or failed (with sqlstate and error); each table''s owner sees its own';
 COMMENT ON VIEW face_embed_queue_status IS
     'per table: pending, running, done, no_face and failed jobs of face_embed_queue, the oldest pending, the last finished';
+
+-- Stable cluster ids, radius choice.
+COMMENT ON FUNCTION face_cluster_dbscan(face_embedding, double precision, integer, bigint) IS
+    'DBSCAN over the window partition; a cluster''s id is the smallest key among its rows (stable when faces are added elsewhere); NULL for noise';
+COMMENT ON FUNCTION face_cluster_kmeans(face_embedding, integer, bigint) IS
+    'k-means over the window partition; a cluster''s id is the smallest key among its rows';
+COMMENT ON FUNCTION face_cluster_chinese_whispers(face_embedding, double precision, bigint) IS
+    'chinese whispers over the window partition; a cluster''s id is the smallest key among its rows (stable when faces are added elsewhere)';
+COMMENT ON FUNCTION face_cluster_radii(face_embedding[], double precision[], text, integer) IS
+    'per radius: clusters of 2+ faces, faces alone, the largest cluster and the mean cluster size, for method chinese_whispers (default) or dbscan';

@@ -769,3 +769,100 @@ done:
 	graph_free(&g);
 	return rc;
 }
+
+/* ---------------------------------------------------------------- ids, shape */
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64_t		x = *(const int64_t *) a,
+				y = *(const int64_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+of_status
+of_cluster_ids_by_key(const int *labels, const int64_t *keys, size_t n,
+					  int64_t *ids, of_error *err)
+{
+	int64_t    *sorted;
+	int64_t    *least;
+	unsigned char *seen;
+	size_t		m = 0;
+	int			k = 0;
+	of_status	rc = OF_OK;
+
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= k)
+			k = labels[i] + 1;
+	sorted = malloc(sizeof(int64_t) * (n ? n : 1));
+	least = malloc(sizeof(int64_t) * (k ? k : 1));
+	seen = calloc(k ? k : 1, 1);
+	if (!sorted || !least || !seen)
+	{
+		rc = of_fail(err, OF_ENOMEM, "out of memory for cluster ids");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= 0)
+			sorted[m++] = keys[i];
+	qsort(sorted, m, sizeof(int64_t), cmp_int64);
+	for (size_t i = 1; i < m; i++)
+		if (sorted[i] == sorted[i - 1])
+		{
+			rc = of_fail(err, OF_EINVAL, "key %lld occurs more than once",
+						 (long long) sorted[i]);
+			goto done;
+		}
+	for (size_t i = 0; i < n; i++)
+	{
+		int			l = labels[i];
+
+		if (l < 0)
+			continue;
+		if (!seen[l] || keys[i] < least[l])
+			least[l] = keys[i];
+		seen[l] = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= 0)
+			ids[i] = least[labels[i]];
+done:
+	free(sorted);
+	free(least);
+	free(seen);
+	return rc;
+}
+
+of_status
+of_cluster_shape_of(const int *labels, size_t n, of_cluster_shape *shape, of_error *err)
+{
+	size_t	   *size;
+	int			k = 0;
+
+	memset(shape, 0, sizeof(*shape));
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= k)
+			k = labels[i] + 1;
+	size = calloc(k ? k : 1, sizeof(size_t));
+	if (!size)
+		return of_fail(err, OF_ENOMEM, "out of memory for cluster sizes");
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= 0)
+			size[labels[i]]++;
+		else
+			shape->singletons++;
+	for (int c = 0; c < k; c++)
+	{
+		if (size[c] >= 2)
+			shape->clusters++;
+		else
+			shape->singletons += size[c];
+		if (size[c] > shape->largest)
+			shape->largest = size[c];
+	}
+	if (shape->largest == 0 && n > 0)
+		shape->largest = 1;
+	free(size);
+	return OF_OK;
+}
