@@ -63,7 +63,7 @@ COMMENT ON TABLE face_embed_queue IS
 COMMENT ON VIEW face_embed_queue_status IS
     'per table: pending, running, done, no_face and failed jobs of face_embed_queue, the oldest pending, the last finished';
 
--- Stable cluster ids, radius choice.
+-- Stable cluster ids, radius choice, contact sheets.
 COMMENT ON FUNCTION face_cluster_dbscan(face_embedding, double precision, integer, bigint) IS
     'DBSCAN over the window partition; a cluster''s id is the smallest key among its rows (stable when faces are added elsewhere); NULL for noise';
 COMMENT ON FUNCTION face_cluster_kmeans(face_embedding, integer, bigint) IS
@@ -72,3 +72,5 @@ COMMENT ON FUNCTION face_cluster_chinese_whispers(face_embedding, double precisi
     'chinese whispers over the window partition; a cluster''s id is the smallest key among its rows (stable when faces are added elsewhere)';
 COMMENT ON FUNCTION face_cluster_radii(face_embedding[], double precision[], text, integer) IS
     'per radius: clusters of 2+ faces, faces alone, the largest cluster and the mean cluster size, for method chinese_whispers (default) or dbscan';
+COMMENT ON FUNCTION face_contact_sheet(bytea[], integer, integer) IS
+    'the images (JPEG/PNG, e.g. face_chip results) as one PNG grid of cell x cell squares; columns 0 = square-ish; at most openface.max_image_pixels';

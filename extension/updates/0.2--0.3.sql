@@ -97,4 +97,10 @@ CREATE FUNCTION face_cluster_radii(embeddings face_embedding[], radii double pre
         OUT largest integer, OUT mean_size double precision)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'face_cluster_radii' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+
+-- Looking at faces (src/pg/embed.c): images tiled into one PNG, bounded by
+-- openface.max_image_pixels like every decoded image.
+CREATE FUNCTION face_contact_sheet(images bytea[], columns integer DEFAULT 0, cell integer DEFAULT 150)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'face_contact_sheet' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10000;
 -- ---- end clusterdocs ----
