@@ -74,3 +74,23 @@ COMMENT ON FUNCTION face_cluster_radii(face_embedding[], double precision[], tex
     'per radius: clusters of 2+ faces, faces alone, the largest cluster and the mean cluster size, for method chinese_whispers (default) or dbscan';
 COMMENT ON FUNCTION face_contact_sheet(bytea[], integer, integer) IS
     'the images (JPEG/PNG, e.g. face_chip results) as one PNG grid of cell x cell squares; columns 0 = square-ish; at most openface.max_image_pixels';
+
+-- \dt+, \dv+, \dC+, \dy+, \dAc+ and \dAf+ read these.
+COMMENT ON TABLE face_svm_model IS
+    'per-table SVM models written by face_svm_train; each table''s owner sees its own (use the face_svm_models view)';
+COMMENT ON VIEW face_svm_models IS
+    'the SVM models the caller may predict with: table, columns, classes, samples, C, when trained';
+COMMENT ON CAST (real[] AS face_embedding) IS 'a 1-d array of 128 finite values';
+COMMENT ON CAST (double precision[] AS face_embedding) IS 'a 1-d array of 128 finite values';
+COMMENT ON CAST (numeric[] AS face_embedding) IS 'a 1-d array of 128 finite values';
+COMMENT ON CAST (integer[] AS face_embedding) IS 'a 1-d array of 128 values';
+COMMENT ON CAST (face_embedding AS real[]) IS 'the 128 values (assignment cast)';
+COMMENT ON CAST (face_embedding AS double precision[]) IS 'the 128 values (assignment cast)';
+COMMENT ON OPERATOR CLASS face_l2_ops USING facegraph IS 'facegraph on Euclidean distance: ORDER BY <->, WHERE <@ face_sphere (the default)';
+COMMENT ON OPERATOR FAMILY face_l2_ops USING facegraph IS 'facegraph on Euclidean distance';
+COMMENT ON OPERATOR CLASS face_cosine_ops USING facegraph IS 'facegraph on cosine distance: ORDER BY <=>';
+COMMENT ON OPERATOR FAMILY face_cosine_ops USING facegraph IS 'facegraph on cosine distance';
+COMMENT ON OPERATOR CLASS face_embedding_btree_ops USING btree IS 'element-wise order: DISTINCT, GROUP BY, UNIQUE';
+COMMENT ON OPERATOR FAMILY face_embedding_btree_ops USING btree IS 'element-wise order';
+COMMENT ON EVENT TRIGGER face_svm_drop IS 'a dropped table takes its SVM model along';
+COMMENT ON EVENT TRIGGER face_embed_queue_drop IS 'a dropped table takes its queued jobs along';
