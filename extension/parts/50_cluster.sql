@@ -1,8 +1,9 @@
 -- Clustering window functions (src/pg/cluster.c, src/core/cluster.c).
--- Computed once per window partition; ids are 0-based, dense, numbered in
--- the order of each cluster's first row (put an ORDER BY in OVER (...) to fix
--- them); NULL embeddings give NULL.  A cluster's centre is avg(embedding)
--- over its rows (the face_embedding avg aggregate).
+-- Computed once per window partition; without a key ids are 0-based, dense,
+-- numbered in the order of each cluster's first row (put an ORDER BY in
+-- OVER (...) to fix them), with a key (the forms below) a cluster's id is its
+-- smallest key; NULL embeddings give NULL.  A cluster's centre is
+-- avg(embedding) over its rows (the face_embedding avg aggregate).
 
 CREATE FUNCTION face_cluster_dbscan(embedding face_embedding, eps double precision, minpoints integer)
     RETURNS integer
