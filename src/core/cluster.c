@@ -664,17 +664,34 @@ of_cluster_kmeans(const float *x, size_t n, size_t dim, int k, uint64_t seed,
 
 /* ---------------------------------------------------------------- chinese whispers */
 
+/* A row's place in one round's visiting order. */
+typedef struct cw_place
+{
+	uint64_t	rank;
+	uint32_t	row;
+} cw_place;
+
+static int
+cmp_place(const void *a, const void *b)
+{
+	const cw_place *x = a,
+			   *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
 of_status
 of_cluster_chinese_whispers(const float *x, size_t n, size_t dim, double threshold,
-							int iterations, uint64_t seed, size_t max_bytes,
-							int *labels, int *nclusters, of_error *err)
+							int iterations, uint64_t seed, const int64_t *keys,
+							size_t max_bytes, int *labels, int *nclusters, of_error *err)
 {
 	graph		g;
-	uint32_t   *order = NULL;
+	cw_place   *order = NULL;
 	uint32_t   *count = NULL;
 	uint32_t   *touched = NULL;
 	int		   *map = NULL;
-	uint64_t	rng = seed;
 	of_status	rc;
 
 	if (nclusters)
@@ -688,7 +705,7 @@ of_cluster_chinese_whispers(const float *x, size_t n, size_t dim, double thresho
 	rc = radius_graph(x, n, dim, threshold, max_bytes, &g, err);
 	if (rc != OF_OK)
 		return rc;
-	order = malloc(sizeof(uint32_t) * n);
+	order = malloc(sizeof(cw_place) * n);
 	count = calloc(n, sizeof(uint32_t));
 	touched = malloc(sizeof(uint32_t) * n);
 	map = malloc(sizeof(int) * n);
@@ -698,30 +715,27 @@ of_cluster_chinese_whispers(const float *x, size_t n, size_t dim, double thresho
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++)
-	{
 		labels[i] = (int) i;
-		order[i] = (uint32_t) i;
-	}
 	for (int it = 0; it < iterations; it++)
 	{
 		size_t		changed = 0;
+		uint64_t	round = of_splitmix64(seed + (uint64_t) it * OF_SPLITMIX_GAMMA);
 
 		if (of_cancelled())
 		{
 			rc = of_fail(err, OF_ECANCELED, "clustering canceled");
 			goto done;
 		}
-		for (size_t i = n - 1; i > 0; i--)
+		/* a row's place hangs on its own key: others' keys cannot move it */
+		for (size_t i = 0; i < n; i++)
 		{
-			size_t		j = rng_below(&rng, i + 1);
-			uint32_t	t = order[i];
-
-			order[i] = order[j];
-			order[j] = t;
+			order[i].rank = of_splitmix64((keys ? (uint64_t) keys[i] : (uint64_t) i) ^ round);
+			order[i].row = (uint32_t) i;
 		}
+		qsort(order, n, sizeof(cw_place), cmp_place);
 		for (size_t o = 0; o < n; o++)
 		{
-			uint32_t	p = order[o];
+			uint32_t	p = order[o].row;
 			size_t		nt = 0;
 			uint32_t	best_count = 0;
 			int			best = labels[p];

@@ -56,14 +56,17 @@ of_status	of_cluster_kmeans(const float *x, size_t n, size_t dim, int k,
  * Chinese whispers (Biemann 2006, as dlib clusters faces): rows closer than
  * threshold are joined by an edge; each round visits the rows in a seeded
  * random order and gives each the label most common among its neighbours
- * (ties: the smallest).  Rows without neighbours are clusters of their own.
- * Stops when a round changes nothing, or after iterations rounds (<= 0: 100).
+ * (ties: the one of the earliest row).  Rows without neighbours are clusters
+ * of their own.  Stops when a round changes nothing, or after iterations
+ * rounds (<= 0: 100).  A row's place in a round's order is a hash of its key
+ * (keys NULL: of its position) and the round, so adding a row leaves the
+ * others' order, and mostly their clusters, as they were.
  */
 of_status	of_cluster_chinese_whispers(const float *x, size_t n, size_t dim,
 										double threshold, int iterations,
-										uint64_t seed, size_t max_bytes,
-										int *labels, int *nclusters,
-										of_error *err);
+										uint64_t seed, const int64_t *keys,
+										size_t max_bytes, int *labels,
+										int *nclusters, of_error *err);
 
 /*
  * Stable cluster ids: ids[i] = the smallest keys[j] over the rows j of row

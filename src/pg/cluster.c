@@ -27,9 +27,11 @@
  *    every cluster after it; without ORDER BY in OVER (...) the order, and
  *    so the ids, may differ between runs.
  * The clustering itself reads the rows in window order: DBSCAN gives a
- * border row to the first cluster reaching it, k-means and chinese
- * whispers draw from a fixed seed over row positions, so for the same
- * clusters between runs put the same ORDER BY in OVER (...).
+ * border row to the first cluster reaching it, k-means seeds from a fixed
+ * seed over row positions, chinese whispers visits rows in an order hashed
+ * from their keys (positions without a key, so a face added before others
+ * shifts them), so for the same clusters between runs put the same
+ * ORDER BY in OVER (...).
  *
  * Memory: the partition's embeddings (512 bytes a row, plus 8 for a key)
  * plus, for DBSCAN and chinese whispers, the neighbour graph, which is
@@ -224,7 +226,7 @@ cluster_partition(WindowObject winobj, partition_labels *pl, int64 nrows,
 				break;
 			case CLUSTER_WHISPERS:
 				rc = of_cluster_chinese_whispers(x, (size_t) m, FACE_EMBEDDING_DIM, radius, 0,
-												 WHISPERS_SEED, max_bytes, lab, NULL, &err);
+												 WHISPERS_SEED, keys, max_bytes, lab, NULL, &err);
 				break;
 		}
 	}
@@ -380,7 +382,7 @@ face_cluster_radii(PG_FUNCTION_ARGS)
 		if (m > 0)
 			rc = dbscan ?
 				of_cluster_dbscan(x, m, FACE_EMBEDDING_DIM, radius, minpts, max_bytes, lab, NULL, &err) :
-				of_cluster_chinese_whispers(x, m, FACE_EMBEDDING_DIM, radius, 0, WHISPERS_SEED,
+				of_cluster_chinese_whispers(x, m, FACE_EMBEDDING_DIM, radius, 0, WHISPERS_SEED, NULL,
 											max_bytes, lab, NULL, &err);
 		if (rc == OF_OK)
 			rc = of_cluster_shape_of(lab, m, &shape, &err);

@@ -165,7 +165,7 @@ test_line(void)
 		ok(of_cluster_dbscan(y, 3, 1, 0.5, 2, 0, m, &k, &err) == OF_OK &&
 		   m[0] == 0 && m[1] == 0 && m[2] == -1, "dbscan: distance == eps is within eps");
 	}
-	ok(of_cluster_chinese_whispers(x, 7, 1, 0.15, 0, 1, 0, l, &k, &err) == OF_OK && k == 3 &&
+	ok(of_cluster_chinese_whispers(x, 7, 1, 0.15, 0, 1, NULL, 0, l, &k, &err) == OF_OK && k == 3 &&
 	   l[0] == 0 && l[2] == 0 && l[3] == 1 && l[5] == 1 && l[6] == 2,
 	   "chinese whispers line: {0,0,0,1,1,1,2}");
 	ok(of_cluster_kmeans(x, 7, 1, 3, 5, 0, 0, l, &err) == OF_OK &&
@@ -279,10 +279,10 @@ test_faces(void)
 	rc = of_cluster_dbscan(x, n, DIM, 0.6, 2, 0, l, &k, &err);
 	ok(rc == OF_OK && k == nid, "faces dbscan: %d clusters for %d identities", k, nid);
 	ok(ari(l, truth, n) == 1.0, "faces dbscan: ARI 1 (%.4f)", ari(l, truth, n));
-	rc = of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, 0, l, &k, &err);
+	rc = of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, NULL, 0, l, &k, &err);
 	ok(rc == OF_OK && k == nid, "faces chinese whispers: %d clusters", k);
 	ok(ari(l, truth, n) == 1.0, "faces chinese whispers: ARI 1 (%.4f)", ari(l, truth, n));
-	ok(of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, 0, l2, &k, &err) == OF_OK &&
+	ok(of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, NULL, 0, l2, &k, &err) == OF_OK &&
 	   memcmp(l, l2, sizeof(int) * n) == 0, "faces chinese whispers: deterministic");
 	ok(of_cluster_kmeans(x, n, DIM, nid, 42, 0, 0, l, &err) == OF_OK,
 	   "faces kmeans k = %d: runs", nid);
@@ -300,7 +300,7 @@ test_faces(void)
 	ok(of_cluster_dbscan(x, n, DIM, 0.6, 2, 0, l, &k, &err) == OF_ECANCELED,
 	   "dbscan: cancel");
 	ok(of_cluster_kmeans(x, n, DIM, 10, 1, 0, 0, l, &err) == OF_ECANCELED, "kmeans: cancel");
-	ok(of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, 0, l, &k, &err) == OF_ECANCELED,
+	ok(of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, NULL, 0, l, &k, &err) == OF_ECANCELED,
 	   "chinese whispers: cancel");
 	cancel_now = 0;
 	of_set_cancel_hook(NULL);
@@ -323,7 +323,7 @@ test_errors(void)
 	ok(of_cluster_dbscan(x, 3, 1, 1, 0, 0, l, &k, &err) == OF_EINVAL, "dbscan: minpoints 0");
 	ok(of_cluster_kmeans(x, 3, 1, 4, 0, 0, 0, l, &err) == OF_EINVAL, "kmeans: k > n (%s)", err.msg);
 	ok(of_cluster_kmeans(x, 3, 1, 0, 0, 0, 0, l, &err) == OF_EINVAL, "kmeans: k = 0");
-	ok(of_cluster_chinese_whispers(x, 3, 1, INFINITY, 0, 0, 0, l, &k, &err) == OF_EINVAL,
+	ok(of_cluster_chinese_whispers(x, 3, 1, INFINITY, 0, 0, NULL, 0, l, &k, &err) == OF_EINVAL,
 	   "chinese whispers: infinite threshold");
 	ok(of_cluster_dbscan(x, 0, 1, 1, 2, 0, l, &k, &err) == OF_OK && k == 0, "dbscan: no rows");
 }
