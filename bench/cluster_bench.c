@@ -222,7 +222,7 @@ real_quality(const char *path)
 		char		name[64];
 		double		t0 = of_wall_ms(),
 					c0 = of_process_cpu_ms();
-		of_status	rc = of_cluster_chinese_whispers(rs.x, rs.n, DIM, radius[r], 0, 1, 0, labels,
+		of_status	rc = of_cluster_chinese_whispers(rs.x, rs.n, DIM, radius[r], 0, 1, NULL, 0, labels,
 													 NULL, &err);
 
 		snprintf(name, sizeof(name), "whispers t=%.2f", radius[r]);
@@ -306,7 +306,7 @@ main(int argc, char **argv)
 		t0 = of_wall_ms();
 		c0 = of_process_cpu_ms();
 		deadline = t0 + 60000;
-		rc = of_cluster_chinese_whispers(x, n, DIM, 0.5, 0, 1, 0, labels, NULL, &err);
+		rc = of_cluster_chinese_whispers(x, n, DIM, 0.5, 0, 1, NULL, 0, labels, NULL, &err);
 		report("whispers t=0.5", n, rc, &err, of_wall_ms() - t0, of_process_cpu_ms() - c0, labels, truth);
 
 		t0 = of_wall_ms();

@@ -95,5 +95,63 @@ RESET work_mem;
 SELECT count(DISTINCT c) AS clusters, count(c) AS rows
   FROM (SELECT face_cluster_dbscan(embedding, 0.5, 2) OVER () AS c FROM crowd) s;
 
+-- face_cluster_radii: the shape of the clusterings at several radii.  At 0.1
+-- every face is alone; at 0.5 the 7 persons (4 x 5 rows, 3 x 4 rows) and the
+-- 2 loners; at 2 everyone is one cluster.  The NULL embedding is skipped.
+SELECT * FROM face_cluster_radii(ARRAY(SELECT embedding FROM faces ORDER BY id), '{0.1, 0.5, 2}');
+SELECT * FROM face_cluster_radii(ARRAY(SELECT embedding FROM faces ORDER BY id), '{0.5}', 'dbscan', 5);
+SELECT * FROM face_cluster_radii('{}', '{0.5}');
+SELECT * FROM face_cluster_radii(ARRAY(SELECT embedding FROM faces), '{0.5}', 'kmeans');
+SELECT * FROM face_cluster_radii(ARRAY(SELECT embedding FROM faces), '{0.5, -1}');
+SELECT * FROM face_cluster_radii(ARRAY(SELECT embedding FROM faces), '{0.5, NULL}');
+SELECT * FROM face_cluster_radii(ARRAY(SELECT embedding FROM faces), '{0.5}', 'dbscan', 0);
+
+-- Stable ids: with a key, a cluster's id is the smallest key of its rows, so
+-- a face added anywhere renames no other cluster.  Persons 1-4 are clusters
+-- 0-3 (their first ids), persons 5-7 100-102; the loners 200 and 201 are
+-- noise to DBSCAN and clusters of their own to chinese whispers.
+CREATE TABLE before AS
+SELECT id, person,
+       face_cluster_dbscan(embedding, 0.5, 2, id) OVER (ORDER BY id) AS dbscan,
+       face_cluster_chinese_whispers(embedding, 0.5, id) OVER (ORDER BY id) AS whispers,
+       face_cluster_chinese_whispers(embedding, 0.5) OVER (ORDER BY id) AS unkeyed
+  FROM faces;
+SELECT person, dbscan, whispers, unkeyed, count(*) FROM before GROUP BY 1, 2, 3, 4 ORDER BY 1;
+-- one face of a new person, between groups a and b in id order, and one more
+-- face of person 5
+INSERT INTO faces VALUES (50, 'a', 60, fake_face(60)), (150, 'b', 5, fake_face(5));
+-- keyed: no row changes its id (0, 0); the new face of person 5 joins 100,
+-- the new person is noise / cluster 50.  Unkeyed: the new person's cluster
+-- (number 4) comes before persons 5-7 and the loners, renumbering their 14 rows.
+SELECT count(*) FILTER (WHERE b.dbscan IS DISTINCT FROM a.dbscan) AS dbscan_renamed,
+       count(*) FILTER (WHERE b.whispers IS DISTINCT FROM a.whispers) AS whispers_renamed,
+       count(*) FILTER (WHERE b.unkeyed IS DISTINCT FROM a.unkeyed) AS unkeyed_renamed
+  FROM before b
+  JOIN (SELECT id,
+               face_cluster_dbscan(embedding, 0.5, 2, id) OVER (ORDER BY id) AS dbscan,
+               face_cluster_chinese_whispers(embedding, 0.5, id) OVER (ORDER BY id) AS whispers,
+               face_cluster_chinese_whispers(embedding, 0.5) OVER (ORDER BY id) AS unkeyed
+          FROM faces) a USING (id);
+SELECT id, face_cluster_dbscan(embedding, 0.5, 2, id) OVER (ORDER BY id) AS dbscan,
+       face_cluster_chinese_whispers(embedding, 0.5, id) OVER (ORDER BY id) AS whispers
+  FROM faces WHERE id IN (50, 100, 150) OR person = 5 ORDER BY id;
+-- the ids do not depend on the window order either
+SELECT count(*) AS differences FROM (
+  SELECT id, face_cluster_dbscan(embedding, 0.5, 2, id) OVER (ORDER BY id) FROM faces
+  EXCEPT
+  SELECT id, face_cluster_dbscan(embedding, 0.5, 2, id) OVER (ORDER BY id DESC) FROM faces) d;
+-- k-means with a key: its clusters named by their smallest ids
+SELECT grp, person, cluster, count(*)
+  FROM (SELECT grp, person,
+               face_cluster_kmeans(embedding, 4, id) OVER (PARTITION BY grp ORDER BY id) AS cluster
+          FROM faces WHERE grp = 'a' AND person < 60) s
+ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+-- keys must be unique and not NULL where there is an embedding (202's NULL
+-- embedding may have a NULL key)
+SELECT face_cluster_dbscan(embedding, 0.5, 2, id / 2) OVER () FROM faces;
+SELECT face_cluster_chinese_whispers(embedding, 0.5, NULLIF(id, 7)) OVER () FROM faces;
+SELECT count(*) FROM (SELECT face_cluster_dbscan(embedding, 0.5, 2, NULLIF(id, 202)) OVER () FROM faces) s;
+DROP TABLE before;
+
 DROP TABLE faces, crowd;
 DROP FUNCTION fake_face(int);

@@ -24,3 +24,9 @@ CREATE FUNCTION face_chip(image bytea, face int DEFAULT 1) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10000;
 COMMENT ON FUNCTION face_chip(bytea, int) IS
     'the aligned 150x150 face that was embedded, as PNG (NULL if there is no such face)';
+
+-- Looking at faces (src/pg/embed.c): images tiled into one PNG, bounded by
+-- openface.max_image_pixels like every decoded image.
+CREATE FUNCTION face_contact_sheet(images bytea[], columns integer DEFAULT 0, cell integer DEFAULT 150)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'face_contact_sheet' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10000;

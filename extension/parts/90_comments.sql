@@ -68,3 +68,35 @@ COMMENT ON VIEW face_embed_queue_status IS
     'per table: pending, running, done, no_face and failed jobs of face_embed_queue, the oldest pending, the last finished';
 COMMENT ON FUNCTION face_identify(regclass, face_embedding, text, text, integer, double precision) IS
     'who is this face, or NULL label for a stranger: the k nearest labelled rows the caller may read, grouped by label (threshold 0.40 named <= 1% of strangers on LFW at 10 to 1,165 people)';
+
+-- Stable cluster ids, radius choice, contact sheets.
+COMMENT ON FUNCTION face_cluster_dbscan(face_embedding, double precision, integer, bigint) IS
+    'DBSCAN over the window partition; a cluster''s id is the smallest key among its rows (stable when faces are added elsewhere); NULL for noise';
+COMMENT ON FUNCTION face_cluster_kmeans(face_embedding, integer, bigint) IS
+    'k-means over the window partition; a cluster''s id is the smallest key among its rows';
+COMMENT ON FUNCTION face_cluster_chinese_whispers(face_embedding, double precision, bigint) IS
+    'chinese whispers over the window partition; a cluster''s id is the smallest key among its rows (stable when faces are added elsewhere)';
+COMMENT ON FUNCTION face_cluster_radii(face_embedding[], double precision[], text, integer) IS
+    'per radius: clusters of 2+ faces, faces alone, the largest cluster and the mean cluster size, for method chinese_whispers (default) or dbscan';
+COMMENT ON FUNCTION face_contact_sheet(bytea[], integer, integer) IS
+    'the images (JPEG/PNG, e.g. face_chip results) as one PNG grid of cell x cell squares; columns 0 = square-ish; at most openface.max_image_pixels';
+
+-- \dt+, \dv+, \dC+, \dy+, \dAc+ and \dAf+ read these.
+COMMENT ON TABLE face_svm_model IS
+    'per-table SVM models written by face_svm_train; each table''s owner sees its own (use the face_svm_models view)';
+COMMENT ON VIEW face_svm_models IS
+    'the SVM models the caller may predict with: table, columns, classes, samples, C, when trained';
+COMMENT ON CAST (real[] AS face_embedding) IS 'a 1-d array of 128 finite values';
+COMMENT ON CAST (double precision[] AS face_embedding) IS 'a 1-d array of 128 finite values';
+COMMENT ON CAST (numeric[] AS face_embedding) IS 'a 1-d array of 128 finite values';
+COMMENT ON CAST (integer[] AS face_embedding) IS 'a 1-d array of 128 values';
+COMMENT ON CAST (face_embedding AS real[]) IS 'the 128 values (assignment cast)';
+COMMENT ON CAST (face_embedding AS double precision[]) IS 'the 128 values (assignment cast)';
+COMMENT ON OPERATOR CLASS face_l2_ops USING facegraph IS 'facegraph on Euclidean distance: ORDER BY <->, WHERE <@ face_sphere (the default)';
+COMMENT ON OPERATOR FAMILY face_l2_ops USING facegraph IS 'facegraph on Euclidean distance';
+COMMENT ON OPERATOR CLASS face_cosine_ops USING facegraph IS 'facegraph on cosine distance: ORDER BY <=>';
+COMMENT ON OPERATOR FAMILY face_cosine_ops USING facegraph IS 'facegraph on cosine distance';
+COMMENT ON OPERATOR CLASS face_embedding_btree_ops USING btree IS 'element-wise order: DISTINCT, GROUP BY, UNIQUE';
+COMMENT ON OPERATOR FAMILY face_embedding_btree_ops USING btree IS 'element-wise order';
+COMMENT ON EVENT TRIGGER face_svm_drop IS 'a dropped table takes its SVM model along';
+COMMENT ON EVENT TRIGGER face_embed_queue_drop IS 'a dropped table takes its queued jobs along';

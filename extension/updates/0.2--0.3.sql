@@ -90,3 +90,31 @@ CREATE FUNCTION face_identify(
     OUT confidence double precision)
     RETURNS record
     AS 'MODULE_PATHNAME', 'face_identify' LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+-- ---- clusterdocs: stable cluster ids, face_cluster_radii, face_contact_sheet ----
+-- Stable cluster ids and radius choice (src/pg/cluster.c).  With a key, a
+-- cluster's id is the smallest key of its members, so adding faces elsewhere
+-- renames no cluster; face_cluster_radii shows how faces cluster at several
+-- radii, reading only the embeddings the caller passes.
+CREATE FUNCTION face_cluster_dbscan(embedding face_embedding, eps double precision, minpoints integer, key bigint)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'face_cluster_dbscan' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+CREATE FUNCTION face_cluster_kmeans(embedding face_embedding, k integer, key bigint)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'face_cluster_kmeans' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+CREATE FUNCTION face_cluster_chinese_whispers(embedding face_embedding, threshold double precision, key bigint)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'face_cluster_chinese_whispers' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+CREATE FUNCTION face_cluster_radii(embeddings face_embedding[], radii double precision[],
+        method text DEFAULT 'chinese_whispers', minpoints integer DEFAULT 2,
+        OUT radius double precision, OUT clusters integer, OUT singletons integer,
+        OUT largest integer, OUT mean_size double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'face_cluster_radii' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+
+-- Looking at faces (src/pg/embed.c): images tiled into one PNG, bounded by
+-- openface.max_image_pixels like every decoded image.
+CREATE FUNCTION face_contact_sheet(images bytea[], columns integer DEFAULT 0, cell integer DEFAULT 150)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'face_contact_sheet' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10000;
+-- ---- end clusterdocs ----

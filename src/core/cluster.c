@@ -664,17 +664,34 @@ of_cluster_kmeans(const float *x, size_t n, size_t dim, int k, uint64_t seed,
 
 /* ---------------------------------------------------------------- chinese whispers */
 
+/* A row's place in one round's visiting order. */
+typedef struct cw_place
+{
+	uint64_t	rank;
+	uint32_t	row;
+} cw_place;
+
+static int
+cmp_place(const void *a, const void *b)
+{
+	const cw_place *x = a,
+			   *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
 of_status
 of_cluster_chinese_whispers(const float *x, size_t n, size_t dim, double threshold,
-							int iterations, uint64_t seed, size_t max_bytes,
-							int *labels, int *nclusters, of_error *err)
+							int iterations, uint64_t seed, const int64_t *keys,
+							size_t max_bytes, int *labels, int *nclusters, of_error *err)
 {
 	graph		g;
-	uint32_t   *order = NULL;
+	cw_place   *order = NULL;
 	uint32_t   *count = NULL;
 	uint32_t   *touched = NULL;
 	int		   *map = NULL;
-	uint64_t	rng = seed;
 	of_status	rc;
 
 	if (nclusters)
@@ -688,7 +705,7 @@ of_cluster_chinese_whispers(const float *x, size_t n, size_t dim, double thresho
 	rc = radius_graph(x, n, dim, threshold, max_bytes, &g, err);
 	if (rc != OF_OK)
 		return rc;
-	order = malloc(sizeof(uint32_t) * n);
+	order = malloc(sizeof(cw_place) * n);
 	count = calloc(n, sizeof(uint32_t));
 	touched = malloc(sizeof(uint32_t) * n);
 	map = malloc(sizeof(int) * n);
@@ -698,30 +715,27 @@ of_cluster_chinese_whispers(const float *x, size_t n, size_t dim, double thresho
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++)
-	{
 		labels[i] = (int) i;
-		order[i] = (uint32_t) i;
-	}
 	for (int it = 0; it < iterations; it++)
 	{
 		size_t		changed = 0;
+		uint64_t	round = of_splitmix64(seed + (uint64_t) it * OF_SPLITMIX_GAMMA);
 
 		if (of_cancelled())
 		{
 			rc = of_fail(err, OF_ECANCELED, "clustering canceled");
 			goto done;
 		}
-		for (size_t i = n - 1; i > 0; i--)
+		/* a row's place hangs on its own key: others' keys cannot move it */
+		for (size_t i = 0; i < n; i++)
 		{
-			size_t		j = rng_below(&rng, i + 1);
-			uint32_t	t = order[i];
-
-			order[i] = order[j];
-			order[j] = t;
+			order[i].rank = of_splitmix64((keys ? (uint64_t) keys[i] : (uint64_t) i) ^ round);
+			order[i].row = (uint32_t) i;
 		}
+		qsort(order, n, sizeof(cw_place), cmp_place);
 		for (size_t o = 0; o < n; o++)
 		{
-			uint32_t	p = order[o];
+			uint32_t	p = order[o].row;
 			size_t		nt = 0;
 			uint32_t	best_count = 0;
 			int			best = labels[p];
@@ -768,4 +782,101 @@ done:
 	free(map);
 	graph_free(&g);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- ids, shape */
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64_t		x = *(const int64_t *) a,
+				y = *(const int64_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+of_status
+of_cluster_ids_by_key(const int *labels, const int64_t *keys, size_t n,
+					  int64_t *ids, of_error *err)
+{
+	int64_t    *sorted;
+	int64_t    *least;
+	unsigned char *seen;
+	size_t		m = 0;
+	int			k = 0;
+	of_status	rc = OF_OK;
+
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= k)
+			k = labels[i] + 1;
+	sorted = malloc(sizeof(int64_t) * (n ? n : 1));
+	least = malloc(sizeof(int64_t) * (k ? k : 1));
+	seen = calloc(k ? k : 1, 1);
+	if (!sorted || !least || !seen)
+	{
+		rc = of_fail(err, OF_ENOMEM, "out of memory for cluster ids");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= 0)
+			sorted[m++] = keys[i];
+	qsort(sorted, m, sizeof(int64_t), cmp_int64);
+	for (size_t i = 1; i < m; i++)
+		if (sorted[i] == sorted[i - 1])
+		{
+			rc = of_fail(err, OF_EINVAL, "key %lld occurs more than once",
+						 (long long) sorted[i]);
+			goto done;
+		}
+	for (size_t i = 0; i < n; i++)
+	{
+		int			l = labels[i];
+
+		if (l < 0)
+			continue;
+		if (!seen[l] || keys[i] < least[l])
+			least[l] = keys[i];
+		seen[l] = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= 0)
+			ids[i] = least[labels[i]];
+done:
+	free(sorted);
+	free(least);
+	free(seen);
+	return rc;
+}
+
+of_status
+of_cluster_shape_of(const int *labels, size_t n, of_cluster_shape *shape, of_error *err)
+{
+	size_t	   *size;
+	int			k = 0;
+
+	memset(shape, 0, sizeof(*shape));
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= k)
+			k = labels[i] + 1;
+	size = calloc(k ? k : 1, sizeof(size_t));
+	if (!size)
+		return of_fail(err, OF_ENOMEM, "out of memory for cluster sizes");
+	for (size_t i = 0; i < n; i++)
+		if (labels[i] >= 0)
+			size[labels[i]]++;
+		else
+			shape->singletons++;
+	for (int c = 0; c < k; c++)
+	{
+		if (size[c] >= 2)
+			shape->clusters++;
+		else
+			shape->singletons += size[c];
+		if (size[c] > shape->largest)
+			shape->largest = size[c];
+	}
+	if (shape->largest == 0 && n > 0)
+		shape->largest = 1;
+	free(size);
+	return OF_OK;
 }

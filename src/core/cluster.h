@@ -56,13 +56,39 @@ of_status	of_cluster_kmeans(const float *x, size_t n, size_t dim, int k,
  * Chinese whispers (Biemann 2006, as dlib clusters faces): rows closer than
  * threshold are joined by an edge; each round visits the rows in a seeded
  * random order and gives each the label most common among its neighbours
- * (ties: the smallest).  Rows without neighbours are clusters of their own.
- * Stops when a round changes nothing, or after iterations rounds (<= 0: 100).
+ * (ties: the one of the earliest row).  Rows without neighbours are clusters
+ * of their own.  Stops when a round changes nothing, or after iterations
+ * rounds (<= 0: 100).  A row's place in a round's order is a hash of its key
+ * (keys NULL: of its position) and the round, so adding a row leaves the
+ * others' order, and mostly their clusters, as they were.
  */
 of_status	of_cluster_chinese_whispers(const float *x, size_t n, size_t dim,
 										double threshold, int iterations,
-										uint64_t seed, size_t max_bytes,
-										int *labels, int *nclusters,
-										of_error *err);
+										uint64_t seed, const int64_t *keys,
+										size_t max_bytes, int *labels,
+										int *nclusters, of_error *err);
+
+/*
+ * Stable cluster ids: ids[i] = the smallest keys[j] over the rows j of row
+ * i's cluster (labels as above: dense from 0, negative = in no cluster,
+ * whose ids[i] is left alone).  A cluster is named after a member, so rows
+ * added, removed or reordered elsewhere cannot rename it; only a change of
+ * its own membership can.  Keys must be unique among the rows with a
+ * label >= 0, else OF_EINVAL naming the repeated key.  ids may be keys.
+ */
+of_status	of_cluster_ids_by_key(const int *labels, const int64_t *keys, size_t n,
+								  int64_t *ids, of_error *err);
+
+/* What a clustering looks like, to choose its radius by. */
+typedef struct of_cluster_shape
+{
+	size_t		clusters;		/* clusters of two rows or more */
+	size_t		singletons;		/* rows in no such cluster (noise included) */
+	size_t		largest;		/* rows of the largest cluster (1 if all alone, 0 if none) */
+} of_cluster_shape;
+
+/* Shape of labels[n] as above (dense from 0, negative = noise). */
+of_status	of_cluster_shape_of(const int *labels, size_t n, of_cluster_shape *shape,
+								of_error *err);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * Photos to faces in SQL: face_embed, face_embed_all, face_detect, face_chip.
+ * Photos to faces in SQL: face_embed, face_embed_all, face_detect, face_chip;
+ * face_contact_sheet tiles images (chips) into one PNG.
  *
  * Core allocates with malloc.  Everything it hands back is owned by a
  * photo_faces struct whose cleanup is registered on the calling memory
@@ -8,8 +9,11 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/geo_decls.h"
@@ -254,6 +258,108 @@ face_chip(PG_FUNCTION_ARGS)
 		free(png);
 		openface_report(&err, "could not make the face chip", NULL);
 	}
+	result = palloc(VARHDRSZ + len);
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), png, len);
+	free(png);
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* Bounds of a contact sheet's cell, in pixels. */
+#define SHEET_MIN_CELL	8
+#define SHEET_MAX_CELL	1024
+
+typedef struct sheet_state
+{
+	of_image	sheet;
+	of_image	img;			/* the image being placed */
+	MemoryContextCallback cb;
+} sheet_state;
+
+static void
+sheet_state_release(void *arg)
+{
+	sheet_state *s = arg;
+
+	of_image_free(&s->sheet);
+	of_image_free(&s->img);
+}
+
+/*
+ * face_contact_sheet(images bytea[], columns int, cell int) → PNG: the
+ * images (JPEG or PNG, e.g. face_chip's) in a grid, in array order, each
+ * scaled to fit a cell x cell square; a NULL element leaves its cell empty.
+ * columns 0: the smallest square-ish grid.  The sheet, like every image
+ * decoded, is limited to openface.max_image_pixels (and its ceiling); the
+ * images are decoded one at a time.  NULL for an empty array.
+ */
+PG_FUNCTION_INFO_V1(face_contact_sheet);
+Datum
+face_contact_sheet(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	int			columns = PG_GETARG_INT32(1);
+	int			cell = PG_GETARG_INT32(2);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	of_decode_opts dopts = {0};
+	of_error	err = {0};
+	sheet_state *s;
+	unsigned char *png = NULL;
+	size_t		len = 0;
+	bytea	   *result;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("face_contact_sheet takes a one-dimensional array of images")));
+	if (cell < SHEET_MIN_CELL || cell > SHEET_MAX_CELL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cell must be between %d and %d pixels, got %d",
+						SHEET_MIN_CELL, SHEET_MAX_CELL, cell)));
+	if (columns < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("columns must be >= 0, got %d", columns),
+				 errhint("0 chooses a square-ish grid.")));
+	deconstruct_array(arr, BYTEAOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0)
+		PG_RETURN_NULL();
+	if (columns == 0)
+		columns = (int) ceil(sqrt((double) n));
+	columns = Min(columns, n);
+
+	s = palloc0(sizeof(sheet_state));
+	s->cb.func = sheet_state_release;
+	s->cb.arg = s;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &s->cb);
+	openface_decode_options(&dopts);
+	if (of_sheet_init(n, columns, cell, dopts.max_pixels, &s->sheet, &err) != OF_OK)
+		openface_report(&err, "could not make the contact sheet",
+						err.code == OF_ELIMIT ?
+						"Use fewer images, fewer columns or smaller cells; the limit is openface.max_image_pixels." :
+						NULL);
+	for (int i = 0; i < n; i++)
+	{
+		bytea	   *b;
+
+		CHECK_FOR_INTERRUPTS();
+		if (nulls[i])
+			continue;
+		b = DatumGetByteaPP(elems[i]);
+		if (of_image_decode(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &dopts, &s->img, &err) != OF_OK)
+			openface_report(&err, psprintf("could not decode image %d", i + 1), image_hint(err.code));
+		of_sheet_place(&s->sheet, i, columns, cell, &s->img);
+		of_image_free(&s->img);
+	}
+	if (of_image_encode_png(&s->sheet, &png, &len, &err) != OF_OK)
+	{
+		free(png);
+		openface_report(&err, "could not encode the contact sheet", NULL);
+	}
+	sheet_state_release(s);
 	result = palloc(VARHDRSZ + len);
 	SET_VARSIZE(result, VARHDRSZ + len);
 	memcpy(VARDATA(result), png, len);

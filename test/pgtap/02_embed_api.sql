@@ -3,7 +3,7 @@
 -- The openface.* settings exist once the library is loaded (at first use).
 LOAD 'openface';
 BEGIN;
-SELECT plan(36);
+SELECT plan(40);
 
 SELECT function_returns('face_embed', ARRAY['bytea'], 'face_embedding');
 SELECT function_returns('face_embed_all', ARRAY['bytea'], 'setof record');
@@ -33,6 +33,13 @@ SELECT is((SELECT array_agg(parameter_name::text ORDER BY ordinal_position)
           ARRAY['image', 'face', 'box', 'score', 'landmarks'], 'face_detect columns');
 SELECT is((SELECT pg_get_function_arguments('face_chip(bytea, int)'::regprocedure)),
           'image bytea, face integer DEFAULT 1', 'face_chip defaults to the first face');
+-- face_contact_sheet: STABLE (openface.max_image_pixels bounds it), STRICT
+SELECT function_returns('face_contact_sheet', ARRAY['bytea[]', 'integer', 'integer'], 'bytea');
+SELECT volatility_is('face_contact_sheet', ARRAY['bytea[]', 'integer', 'integer'], 'stable');
+SELECT is_strict('face_contact_sheet', ARRAY['bytea[]', 'integer', 'integer']);
+SELECT is((SELECT pg_get_function_arguments('face_contact_sheet(bytea[], int, int)'::regprocedure)),
+          'images bytea[], columns integer DEFAULT 0, cell integer DEFAULT 150',
+          'face_contact_sheet: square-ish grid of 150-pixel cells by default');
 
 -- settings
 SELECT is(current_setting('openface.mode'), 'default', 'openface.mode defaults to default');

@@ -165,7 +165,7 @@ test_line(void)
 		ok(of_cluster_dbscan(y, 3, 1, 0.5, 2, 0, m, &k, &err) == OF_OK &&
 		   m[0] == 0 && m[1] == 0 && m[2] == -1, "dbscan: distance == eps is within eps");
 	}
-	ok(of_cluster_chinese_whispers(x, 7, 1, 0.15, 0, 1, 0, l, &k, &err) == OF_OK && k == 3 &&
+	ok(of_cluster_chinese_whispers(x, 7, 1, 0.15, 0, 1, NULL, 0, l, &k, &err) == OF_OK && k == 3 &&
 	   l[0] == 0 && l[2] == 0 && l[3] == 1 && l[5] == 1 && l[6] == 2,
 	   "chinese whispers line: {0,0,0,1,1,1,2}");
 	ok(of_cluster_kmeans(x, 7, 1, 3, 5, 0, 0, l, &err) == OF_OK &&
@@ -279,10 +279,10 @@ test_faces(void)
 	rc = of_cluster_dbscan(x, n, DIM, 0.6, 2, 0, l, &k, &err);
 	ok(rc == OF_OK && k == nid, "faces dbscan: %d clusters for %d identities", k, nid);
 	ok(ari(l, truth, n) == 1.0, "faces dbscan: ARI 1 (%.4f)", ari(l, truth, n));
-	rc = of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, 0, l, &k, &err);
+	rc = of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, NULL, 0, l, &k, &err);
 	ok(rc == OF_OK && k == nid, "faces chinese whispers: %d clusters", k);
 	ok(ari(l, truth, n) == 1.0, "faces chinese whispers: ARI 1 (%.4f)", ari(l, truth, n));
-	ok(of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, 0, l2, &k, &err) == OF_OK &&
+	ok(of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, NULL, 0, l2, &k, &err) == OF_OK &&
 	   memcmp(l, l2, sizeof(int) * n) == 0, "faces chinese whispers: deterministic");
 	ok(of_cluster_kmeans(x, n, DIM, nid, 42, 0, 0, l, &err) == OF_OK,
 	   "faces kmeans k = %d: runs", nid);
@@ -300,7 +300,7 @@ test_faces(void)
 	ok(of_cluster_dbscan(x, n, DIM, 0.6, 2, 0, l, &k, &err) == OF_ECANCELED,
 	   "dbscan: cancel");
 	ok(of_cluster_kmeans(x, n, DIM, 10, 1, 0, 0, l, &err) == OF_ECANCELED, "kmeans: cancel");
-	ok(of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, 0, l, &k, &err) == OF_ECANCELED,
+	ok(of_cluster_chinese_whispers(x, n, DIM, 0.6, 0, 1, NULL, 0, l, &k, &err) == OF_ECANCELED,
 	   "chinese whispers: cancel");
 	cancel_now = 0;
 	of_set_cancel_hook(NULL);
@@ -323,9 +323,54 @@ test_errors(void)
 	ok(of_cluster_dbscan(x, 3, 1, 1, 0, 0, l, &k, &err) == OF_EINVAL, "dbscan: minpoints 0");
 	ok(of_cluster_kmeans(x, 3, 1, 4, 0, 0, 0, l, &err) == OF_EINVAL, "kmeans: k > n (%s)", err.msg);
 	ok(of_cluster_kmeans(x, 3, 1, 0, 0, 0, 0, l, &err) == OF_EINVAL, "kmeans: k = 0");
-	ok(of_cluster_chinese_whispers(x, 3, 1, INFINITY, 0, 0, 0, l, &k, &err) == OF_EINVAL,
+	ok(of_cluster_chinese_whispers(x, 3, 1, INFINITY, 0, 0, NULL, 0, l, &k, &err) == OF_EINVAL,
 	   "chinese whispers: infinite threshold");
 	ok(of_cluster_dbscan(x, 0, 1, 1, 2, 0, l, &k, &err) == OF_OK && k == 0, "dbscan: no rows");
+}
+
+/*
+ * Stable ids: a cluster is named by its smallest key, wherever its rows sit
+ * and whatever else is added; noise is left alone; repeated keys refused.
+ */
+static void
+test_ids_by_key(void)
+{
+	/* clusters 0 {rows 0, 3}, 1 {rows 1, 4}, noise row 2, 2 {row 5} */
+	static const int labels[] = {0, 1, -1, 0, 1, 2};
+	static const int64_t keys[] = {40, 7, 99, 12, -3, 5};
+	static const int64_t dup[] = {40, 7, 40, 12, -3, 5};	/* 40 twice, once as noise */
+	static const int64_t bad[] = {40, 7, 99, 40, -3, 5};
+	int64_t		ids[6] = {0, 0, 111, 0, 0, 0};
+	of_error	err;
+
+	ok(of_cluster_ids_by_key(labels, keys, 6, ids, &err) == OF_OK &&
+	   ids[0] == 12 && ids[3] == 12 && ids[1] == -3 && ids[4] == -3 && ids[2] == 111 && ids[5] == 5,
+	   "ids: each cluster's smallest key, noise untouched");
+	ok(of_cluster_ids_by_key(labels, dup, 6, ids, &err) == OF_OK,
+	   "ids: a key repeated only by a noise row is fine");
+	ok(of_cluster_ids_by_key(labels, bad, 6, ids, &err) == OF_EINVAL && strstr(err.msg, "40"),
+	   "ids: a repeated key is refused, named (%s)", err.msg);
+	memcpy(ids, keys, sizeof(ids));
+	ok(of_cluster_ids_by_key(labels, ids, 6, ids, &err) == OF_OK && ids[0] == 12 && ids[4] == -3,
+	   "ids: in place over the keys");
+	ok(of_cluster_ids_by_key(labels, keys, 0, ids, &err) == OF_OK, "ids: no rows");
+}
+
+static void
+test_shape(void)
+{
+	static const int labels[] = {0, 1, -1, 0, 1, 2, 0};
+	static const int alone[] = {0, 1, 2};
+	of_cluster_shape s;
+	of_error	err;
+
+	ok(of_cluster_shape_of(labels, 7, &s, &err) == OF_OK &&
+	   s.clusters == 2 && s.singletons == 2 && s.largest == 3,
+	   "shape: 2 clusters, noise and a lone row are singletons, largest 3");
+	ok(of_cluster_shape_of(alone, 3, &s, &err) == OF_OK &&
+	   s.clusters == 0 && s.singletons == 3 && s.largest == 1, "shape: all alone");
+	ok(of_cluster_shape_of(alone, 0, &s, &err) == OF_OK &&
+	   s.clusters == 0 && s.singletons == 0 && s.largest == 0, "shape: no rows");
 }
 
 int
@@ -337,5 +382,7 @@ main(void)
 	test_reference();
 	test_faces();
 	test_errors();
+	test_ids_by_key();
+	test_shape();
 	return unit_done();
 }

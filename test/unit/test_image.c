@@ -822,6 +822,48 @@ test_photo(void)
 	free(px);
 }
 
+/*
+ * Contact sheets: the grid's size, a tile shrunk by box averaging and
+ * centred in its cell, a tall tile letterboxed, the pixel bound.
+ */
+static void
+test_sheet(void)
+{
+	of_image	sheet = {0},
+				img;
+	of_error	err;
+	const int	cell = 8,
+				stride = cell + OF_SHEET_GAP;
+	unsigned char *px;
+
+	ok(of_sheet_init(5, 3, cell, 40 * 28, &sheet, &err) == OF_OK &&
+	   sheet.width == 3 * stride + OF_SHEET_GAP && sheet.height == 2 * stride + OF_SHEET_GAP,
+	   "sheet: 5 cells in 3 columns are 3 x 2");
+	/* 16 x 16 of alternating 0 / 200 columns: each 2 x 2 box averages to 100 */
+	img.width = img.height = 16;
+	img.rgb = malloc(16 * 16 * 3);
+	for (int i = 0; i < 16 * 16; i++)
+		memset(img.rgb + i * 3, (i % 2) ? 200 : 0, 3);
+	of_sheet_place(&sheet, 4, 3, cell, &img);
+	px = sheet.rgb + ((size_t) (OF_SHEET_GAP + stride) * sheet.width + OF_SHEET_GAP + stride) * 3;
+	ok(px[0] == 100 && px[(cell - 1) * 3] == 100 && px[-3] == OF_SHEET_BACKGROUND,
+	   "sheet: cell 5 is at row 1, column 1, box-averaged (%d), gap around", px[0]);
+	free(img.rgb);
+	/* 2 x 8 black: 2 wide and centred, background either side */
+	img.width = 2;
+	img.height = 8;
+	img.rgb = calloc(2 * 8 * 3, 1);
+	of_sheet_place(&sheet, 0, 3, cell, &img);
+	px = sheet.rgb + ((size_t) OF_SHEET_GAP * sheet.width + OF_SHEET_GAP) * 3;
+	ok(px[2 * 3] == OF_SHEET_BACKGROUND && px[3 * 3] == 0 && px[4 * 3] == 0 &&
+	   px[5 * 3] == OF_SHEET_BACKGROUND, "sheet: a tall image keeps its aspect, centred");
+	free(img.rgb);
+	of_image_free(&sheet);
+	ok(of_sheet_init(5, 3, cell, 40 * 28 - 1, &sheet, &err) == OF_ELIMIT && sheet.rgb == NULL,
+	   "sheet: more pixels than the limit refused before allocating (%s)", err.msg);
+	ok(of_sheet_init(0, 3, cell, 1000, &sheet, &err) == OF_EINVAL, "sheet: no cells");
+}
+
 int
 main(void)
 {
@@ -832,5 +874,6 @@ main(void)
 	test_jpeg_variants();
 	test_hostile();
 	test_cancel();
+	test_sheet();
 	return unit_done();
 }

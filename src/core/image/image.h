@@ -101,6 +101,22 @@ int			of_photo_scaled(const of_photo *photo);
 
 void		of_photo_free(of_photo *photo);
 
+/*
+ * A contact sheet: n cells of cell x cell pixels in a grid of columns
+ * (rows as needed), OF_SHEET_GAP pixels of background around each.  Each
+ * image placed is scaled to fit its cell, aspect kept (box-averaged when it
+ * shrinks), and centred.  of_sheet_init refuses a sheet of more than
+ * max_pixels pixels (OF_ELIMIT) before allocating it; unplaced cells stay
+ * background.
+ */
+#define OF_SHEET_GAP		4
+#define OF_SHEET_BACKGROUND	255	/* white */
+
+of_status	of_sheet_init(int n, int columns, int cell, size_t max_pixels,
+						  of_image *sheet, of_error *err);
+void		of_sheet_place(of_image *sheet, int index, int columns, int cell,
+						   const of_image *img);
+
 /* Encode img as an RGB8 PNG into a malloc'd buffer the caller frees. */
 of_status	of_image_encode_png(const of_image *img, unsigned char **out, size_t *outlen,
 								of_error *err);
