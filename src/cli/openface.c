@@ -28,6 +28,7 @@
 #include <cblas.h>
 
 #include "distance.h"
+#include "identify.h"
 #include "image/image.h"
 #include "nets/landmark_post.h"
 #include "nets/nets.h"
@@ -37,8 +38,10 @@
 #include "openface/cli.h"
 
 /*
- * The default tolerance of who and compare: the verification threshold of
- * the README (raw descriptors, LFW view 1: 98.9% of pairs right at 0.60).
+ * compare's default tolerance: the verification threshold of the README
+ * (raw descriptors, LFW view 1: 98.9% of pairs right at 0.60).  who names
+ * people as face_identify does (src/core/identify.h), with its threshold:
+ * the nearest face within 0.6 names most strangers as someone.
  */
 #define SAME_PERSON_DISTANCE 0.6
 
@@ -111,7 +114,8 @@ usage(FILE *out)
 			"  --min-score S       detection score threshold (default 0.5)\n"
 			"  --single-pass       only the main detector pass (no extra scales/canvas passes)\n"
 			"  --whole-decode      detect on the whole decode, not a DCT-scaled one\n"
-			"  --tolerance T       who, compare: largest distance of one person (default %.2g)\n"
+			"  --tolerance T       compare: largest distance of one person (default %.2g);\n"
+			"                      who: face_identify's threshold (default %.2g)\n"
 			"  -l                  detect: also print the 68 landmarks\n"
 			"  -n                  embed: L2-normalise the descriptors\n"
 			"  -s N                chip: size in pixels (default 150)\n"
@@ -125,7 +129,7 @@ usage(FILE *out)
 			"\n"
 			"exit status: 0 all good, 1 an error (unreadable file, bad image, no model,\n"
 			"             database error), 2 bad usage, 3 no error but some photo had no face\n",
-			SAME_PERSON_DISTANCE, LOAD_BATCH);
+			SAME_PERSON_DISTANCE, OF_IDENTIFY_DEFAULT_THRESHOLD, LOAD_BATCH);
 }
 
 static void
@@ -276,7 +280,7 @@ cmd_compare(const cli *c, of_models *m, const char *a, const char *b)
 		out_text(&t, a);
 		out_text(&t, b);
 		out_num(&t, "%.6f", d);
-		out_text(&t, d <= c->tolerance ? "same" : "different");
+		out_text(&t, d <= (isnan(c->tolerance) ? SAME_PERSON_DISTANCE : c->tolerance) ? "same" : "different");
 		out_end_row(&t);
 	}
 	out_end(&t);
@@ -286,8 +290,60 @@ cmd_compare(const cli *c, of_models *m, const char *a, const char *b)
 }
 
 /*
- * Name each face of the photos by the nearest known face, if it lies within
- * the tolerance; the known photos each give their most prominent face.
+ * of_identify over the k nearest of the n known faces (desc, person ids in
+ * who_id); 0, or -1 when out of memory.
+ */
+static int
+identify_face(const float *q, const float *desc, const int *who_id, int n, double threshold,
+			  of_identity *id)
+{
+	int			k = n < OF_IDENTIFY_DEFAULT_K ? n : OF_IDENTIFY_DEFAULT_K;
+	int		   *order = malloc(sizeof(int) * (size_t) n);
+	float	   *d = malloc(sizeof(float) * (size_t) n);
+	float	   *nx = malloc(sizeof(float) * (size_t) k * OF_DESCRIPTOR_DIM);
+	int		   *nl = malloc(sizeof(int) * (size_t) k);
+	of_error	err;
+	int			rc = -1;
+
+	if (order && d && nx && nl)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			order[i] = i;
+			d[i] = of_l2_distance(q, desc + (size_t) i * OF_DESCRIPTOR_DIM, OF_DESCRIPTOR_DIM);
+		}
+		/* the k nearest first */
+		for (int i = 0; i < k; i++)
+			for (int j = i + 1; j < n; j++)
+				if (d[order[j]] < d[order[i]])
+				{
+					int			tmp = order[i];
+
+					order[i] = order[j];
+					order[j] = tmp;
+				}
+		for (int i = 0; i < k; i++)
+		{
+			memcpy(nx + (size_t) i * OF_DESCRIPTOR_DIM, desc + (size_t) order[i] * OF_DESCRIPTOR_DIM,
+				   sizeof(float) * OF_DESCRIPTOR_DIM);
+			nl[i] = who_id[order[i]];
+		}
+		rc = of_identify(q, nx, nl, (size_t) k, OF_DESCRIPTOR_DIM, threshold, id, &err) == OF_OK ? 0 : -1;
+	}
+	if (rc != 0)
+		fprintf(stderr, "openface: out of memory\n");
+	free(order);
+	free(d);
+	free(nx);
+	free(nl);
+	return rc;
+}
+
+/*
+ * Name each face of the photos as face_identify would: its nearest known
+ * faces grouped by person (src/core/identify.h); the known photos each give
+ * their most prominent face.  The distance printed is to the named (or
+ * nearest) person's faces.
  */
 static int
 cmd_who(const cli *c, of_models *m, const char *known_dir, const file_list *photos)
@@ -297,6 +353,7 @@ cmd_who(const cli *c, of_models *m, const char *known_dir, const file_list *phot
 	file_list	known = {0};
 	float	   *desc;
 	const char **who;
+	int		   *who_id = NULL;
 	int			nknown = 0,
 				rc = list_known(known_dir, &known);
 
@@ -334,6 +391,22 @@ cmd_who(const cli *c, of_models *m, const char *known_dir, const file_list *phot
 		rc = EXIT_ERROR;
 		goto done;
 	}
+	/* a person id per known face: the index of the person's first face */
+	who_id = malloc(sizeof(int) * (size_t) nknown);
+	if (who_id == NULL)
+	{
+		fprintf(stderr, "openface: out of memory\n");
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	for (int k = 0; k < nknown; k++)
+	{
+		int			p = 0;
+
+		while (strcmp(who[p], who[k]) != 0)
+			p++;
+		who_id[k] = p;
+	}
 	out_begin(&t, c->format, 4, names, 0);
 	for (int i = 0; i < photos->n; i++)
 	{
@@ -343,25 +416,18 @@ cmd_who(const cli *c, of_models *m, const char *known_dir, const file_list *phot
 		rc = merge_status(rc, photo_faces(c, m, photos->path[i], 1, &faces, &n));
 		for (int f = 0; f < n; f++)
 		{
-			int			best = 0;
-			float		dbest = INFINITY;
+			of_identity id;
 
-			for (int k = 0; k < nknown; k++)
+			if (identify_face(faces[f].descriptor, desc, who_id, nknown,
+							  isnan(c->tolerance) ? OF_IDENTIFY_DEFAULT_THRESHOLD : c->tolerance, &id) != 0)
 			{
-				float		d = of_l2_distance(faces[f].descriptor,
-											   desc + (size_t) k * OF_DESCRIPTOR_DIM,
-											   OF_DESCRIPTOR_DIM);
-
-				if (d < dbest)
-				{
-					dbest = d;
-					best = k;
-				}
+				rc = EXIT_ERROR;
+				break;
 			}
 			out_text(&t, photos->path[i]);
 			out_int(&t, f + 1);
-			out_text(&t, dbest <= c->tolerance ? who[best] : "unknown");
-			out_num(&t, "%.4f", dbest);
+			out_text(&t, id.named ? who[id.label] : "unknown");
+			out_num(&t, "%.4f", id.distance);
 			out_end_row(&t);
 		}
 		free(faces);
@@ -370,6 +436,7 @@ cmd_who(const cli *c, of_models *m, const char *known_dir, const file_list *phot
 done:
 	free(desc);
 	free(who);
+	free(who_id);
 	list_free(&known);
 	return rc;
 }
@@ -624,7 +691,7 @@ main(int argc, char **argv)
 		c.model = NULL;
 	c.chip_size = 150;
 	c.runs = 5;
-	c.tolerance = SAME_PERSON_DISTANCE;
+	c.tolerance = NAN;			/* each command's own default */
 	c.format = FORMAT_TSV;
 	c.load.path_column = "path";
 	c.load.photo_column = "photo";

@@ -137,7 +137,7 @@ is "$(cut -f1-3 "$tmp/out" | sed "s|^$tmp/unknown/||" | tr '\t\n' ': ')" \
    "Jim_Parsons__sheldon5.png:1:Jim_Parsons Kaley_Cuoco__penny5.png:1:Kaley_Cuoco Kevin_Sussman__stuart5.png:1:unknown Kunal_Nayyar__raj5.png:1:Kunal_Nayyar Mayim_Bialik__amy5.png:1:Mayim_Bialik Melissa_Rauch__bernadette5.png:1:Melissa_Rauch.JPG " \
    "who names the known people (folder and file names) and the stranger unknown"
 awk -F'\t' '($3 == "unknown") != ($4 > 0.6) { bad++ } END { exit bad }' "$tmp/out"
-ok $? "named faces lie within the default tolerance 0.6, the stranger beyond"
+ok $? "here the named faces lie within 0.6 of their person's faces and the stranger beyond"
 run identify "$tmp/known" "$tmp/unknown"
 cmp -s "$tmp/out" "$tmp/who.out"; ok $? "identify is another name for who: the same output"
 run --tolerance 0 who "$tmp/known" "$tmp/unknown/Jim_Parsons__sheldon5.png"
