@@ -12,27 +12,8 @@ export OPENFACE_MODEL_FILE=$(realpath "${OPENFACE_MODEL_FILE:-models/openface.of
 fx=test/fixtures
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
 py=/usr/bin/python3
-
-ok() {  # ok CONDITION-STATUS NAME
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
-run() { "$cli" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-is() {  # is GOT EXPECTED NAME
-    [ "$1" = "$2" ]; ok $? "$3"
-    [ "$1" = "$2" ] || printf '#   got:      %s\n#   expected: %s\n' "$1" "$2"
-}
-# The L2 distance between the embeddings (field 8) of two one-face embed outputs.
-embed_distance() {
-    paste "$1" "$2" | awk -F'\t' '{
-        gsub(/[][]/, "", $8); gsub(/[][]/, "", $16)
-        split($8, a, ","); split($16, b, ",")
-        s = 0; for (i = 1; i <= 128; i++) s += (a[i] - b[i])^2
-        printf "%.6f\n", sqrt(s)
-    }'
-}
+. test/cli/lib.bash
 
 # ---- compare: the most prominent faces' distance, and the verdict
 sheldon1=$fx/people/Jim_Parsons__sheldon1.png
@@ -47,11 +28,11 @@ is "$(cat "$tmp/sheldon1.embed" "$tmp/sheldon2.embed" "$tmp/penny1.embed" | wc -
 run compare "$sheldon1" "$sheldon2"
 is "$rc:$(cut -f1,2,4 "$tmp/out" | tr '\t' ' ')" "0:$sheldon1 $sheldon2 same" \
    "compare of one person's two photos: exit 0, both files, same"
-d=$(cut -f3 "$tmp/out"); e=$(embed_distance "$tmp/sheldon1.embed" "$tmp/sheldon2.embed")
+d=$(cut -f3 "$tmp/out"); e=$(max_distance "$tmp/sheldon1.embed" "$tmp/sheldon2.embed")
 awk -v d="$d" -v e="$e" 'BEGIN { exit !(d <= 0.6 && (d - e)^2 < 1e-10) }'
 ok $? "... its distance is embed's ($d vs $e) and within 0.6"
 run compare "$sheldon1" "$penny1"
-d=$(cut -f3 "$tmp/out"); e=$(embed_distance "$tmp/sheldon1.embed" "$tmp/penny1.embed")
+d=$(cut -f3 "$tmp/out"); e=$(max_distance "$tmp/sheldon1.embed" "$tmp/penny1.embed")
 is "$rc:$(cut -f4 "$tmp/out")" "0:different" "compare of two people: different"
 awk -v d="$d" -v e="$e" 'BEGIN { exit !(d > 0.6 && (d - e)^2 < 1e-10) }'
 ok $? "... its distance is embed's ($d vs $e) and beyond 0.6"

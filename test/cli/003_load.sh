@@ -11,16 +11,7 @@ set -u
 cd "$(dirname "$0")/../.."
 cli=$(realpath "${OPENFACE_CLI:-build/openface}")
 fx=$(realpath test/fixtures)
-n=0
-
-ok() {  # ok CONDITION-STATUS NAME
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
-is() {  # is GOT EXPECTED NAME
-    [ "$1" = "$2" ]; ok $? "$3"
-    [ "$1" = "$2" ] || printf '#   got:      %s\n#   expected: %s\n' "$1" "$2"
-}
+. test/cli/lib.bash
 
 if [ -z "${OPENFACE_TEST_DB:-}" ]; then
     echo "1..0 # SKIP no database (OPENFACE_TEST_DB)"
@@ -33,7 +24,6 @@ tmp=$(mktemp -d)
 chmod 700 "$tmp"
 trap 'rm -rf "$tmp"; sql "DROP SCHEMA IF EXISTS openface_load CASCADE" >/dev/null 2>&1' EXIT
 sql() { psql -X -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-run() { "$cli" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
 # md5 and path of every row, sorted, as md5sum prints them
 table_md5() { sql "SELECT md5($2) || '  ' || $3 FROM $1 ORDER BY 1" ; }
 
