@@ -1,6 +1,7 @@
 -- openface demo: photos in, names out.
 --   1. 40 labelled face photos (8 people) go into a table; a trigger embeds them.
---   2. Every face of a group photo is matched to its nearest labelled face.
+--   2. Every face of a group photo is matched to its nearest labelled face,
+--      and named (or not) by face_identify, which does not name strangers.
 --   3. A per-table SVM is trained on the same rows and names the faces too.
 -- :dir is the folder of photos (tools/demo.sh passes a copy the server can read).
 \pset footer off
@@ -24,10 +25,12 @@ SELECT person, count(*) AS photos, count(embedding) AS embedded FROM photos GROU
 \echo == Who is in group photo bbt4.jpg? (left to right: back row Mayim_Bialik, Kunal_Nayyar,
 \echo == Melissa_Rauch; front row Johnny_Galecki, Kaley_Cuoco, Jim_Parsons)
 SELECT g.face, g.box AS "box {x,y,w,h}", round(g.score::numeric, 2) AS score,
-       n.person AS nearest, round(n.distance::numeric, 3) AS distance
+       n.person AS nearest, round(n.distance::numeric, 3) AS distance,
+       i.label AS face_identify, round(i.confidence::numeric, 2) AS confidence
 FROM face_embed_all(pg_read_binary_file(:'dir' || '/photos/bbt4.jpg')) g,
      LATERAL (SELECT person, embedding <-> g.embedding AS distance
-              FROM photos ORDER BY embedding <-> g.embedding LIMIT 1) n
+              FROM photos ORDER BY embedding <-> g.embedding LIMIT 1) n,
+     LATERAL face_identify('photos', g.embedding) i
 ORDER BY g.box[2] > 150, g.box[1];
 
 \echo
