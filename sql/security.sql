@@ -52,8 +52,18 @@ SELECT face_svm_predict('mallory.faces', fake_face(1)) AS predicted;
 SELECT count(*) AS classes FROM face_svm_scores('mallory.faces', fake_face(1));
 SELECT classes FROM face_svm_train('mallory.faces', 'person');
 SELECT face_svm_drop('mallory.faces') AS dropped;
+-- the queue trigger writes its job as the extension owner, and dropping the
+-- table makes the sql_drop event trigger delete it as that owner
+CREATE TABLE mallory.album (id int PRIMARY KEY, photo bytea, embedding face_embedding);
+CREATE TRIGGER embed_later BEFORE INSERT ON mallory.album
+    FOR EACH ROW EXECUTE FUNCTION face_embed_queue_trigger('photo', 'embedding');
+INSERT INTO mallory.album VALUES (1, '\x00');
+SELECT pending FROM face_embed_queue_status
+ WHERE source OPERATOR(pg_catalog.=) 'mallory.album'::regclass;
+DROP TABLE mallory.album;
 RESET search_path;
 RESET ROLE;
+SELECT count(*) AS jobs_left FROM face_embed_queue;
 SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'regress_mallory';
 -- (b) the sql_drop event trigger fires for Eve, who never calls openface,
 -- when she drops a table of her own
