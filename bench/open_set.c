@@ -95,42 +95,36 @@ cmp_float(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The split's gallery as one matrix with its identities, for of_identify_gallery. */
+typedef struct gallery
+{
+	float	   *x;
+	int		   *label;
+	int			n;
+} gallery;
+
 static void
-answer_one(const real_set *rs, const split *sp, const of_svm_model *svm, const int *svm_label,
-		   int q, int truth, float *d, int *order, answer *a)
+answer_one(const real_set *rs, const gallery *g, const of_svm_model *svm, const int *svm_label,
+		   int q, int truth, answer *a)
 {
 	const float *x = rs->x + (size_t) q * REAL_DIM;
-	int			k = sp->ng < OF_IDENTIFY_DEFAULT_K ? sp->ng : OF_IDENTIFY_DEFAULT_K;
-	float		nx[OF_IDENTIFY_DEFAULT_K * REAL_DIM];
-	int			nl[OF_IDENTIFY_DEFAULT_K];
 	of_identity id;
 	of_error	err;
 
-	for (int i = 0; i < sp->ng; i++)
-	{
-		d[i] = of_l2_distance(x, rs->x + (size_t) sp->gallery[i] * REAL_DIM, REAL_DIM);
-		order[i] = i;
-	}
-	/* partial selection sort: the k nearest */
-	for (int i = 0; i < k; i++)
-		for (int j = i + 1; j < sp->ng; j++)
-			if (d[order[j]] < d[order[i]])
-			{
-				int			t = order[i];
-
-				order[i] = order[j];
-				order[j] = t;
-			}
-	for (int i = 0; i < k; i++)
-	{
-		memcpy(nx + (size_t) i * REAL_DIM, rs->x + (size_t) sp->gallery[order[i]] * REAL_DIM,
-			   sizeof(float) * REAL_DIM);
-		nl[i] = rs->y[sp->gallery[order[i]]];
-	}
-	of_identify(x, nx, nl, (size_t) k, REAL_DIM, OF_IDENTIFY_DEFAULT_THRESHOLD, &id, &err);
 	a->truth = truth;
-	a->nearest = rs->y[sp->gallery[order[0]]];
-	a->nearest_d = d[order[0]];
+	a->nearest_d = INFINITY;
+	for (int i = 0; i < g->n; i++)
+	{
+		float		d = of_l2_distance(x, g->x + (size_t) i * REAL_DIM, REAL_DIM);
+
+		if (d < a->nearest_d)
+		{
+			a->nearest_d = d;
+			a->nearest = g->label[i];
+		}
+	}
+	of_identify_gallery(x, g->x, g->label, (size_t) g->n, OF_IDENTIFY_DEFAULT_K, REAL_DIM,
+						OF_IDENTIFY_DEFAULT_THRESHOLD, &id, &err);
 	a->rule = id.label;
 	a->rule_score = id.score;
 	if (svm)
@@ -190,19 +184,27 @@ static answer *
 answer_all(const real_set *rs, const split *sp)
 {
 	answer	   *a = malloc(sizeof(answer) * (size_t) (sp->np + sp->ns));
-	float	   *d = malloc(sizeof(float) * (size_t) sp->ng);
-	int		   *order = malloc(sizeof(int) * (size_t) sp->ng);
+	gallery		g;
 	int		   *svm_label;
 	of_svm_model *svm = train_svm(rs, sp, &svm_label);
 
+	g.n = sp->ng;
+	g.x = malloc(sizeof(float) * REAL_DIM * (size_t) sp->ng);
+	g.label = malloc(sizeof(int) * (size_t) sp->ng);
+	for (int i = 0; i < sp->ng; i++)
+	{
+		memcpy(g.x + (size_t) i * REAL_DIM, rs->x + (size_t) sp->gallery[i] * REAL_DIM,
+			   sizeof(float) * REAL_DIM);
+		g.label[i] = rs->y[sp->gallery[i]];
+	}
 	for (int i = 0; i < sp->np; i++)
-		answer_one(rs, sp, svm, svm_label, sp->probes[i], rs->y[sp->probes[i]], d, order, &a[i]);
+		answer_one(rs, &g, svm, svm_label, sp->probes[i], rs->y[sp->probes[i]], &a[i]);
 	for (int i = 0; i < sp->ns; i++)
-		answer_one(rs, sp, svm, svm_label, sp->strangers[i], -1, d, order, &a[sp->np + i]);
+		answer_one(rs, &g, svm, svm_label, sp->strangers[i], -1, &a[sp->np + i]);
 	of_svm_free(svm);
 	free(svm_label);
-	free(d);
-	free(order);
+	free(g.x);
+	free(g.label);
 	return a;
 }
 

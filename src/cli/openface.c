@@ -290,56 +290,6 @@ cmd_compare(const cli *c, of_models *m, const char *a, const char *b)
 }
 
 /*
- * of_identify over the k nearest of the n known faces (desc, person ids in
- * who_id); 0, or -1 when out of memory.
- */
-static int
-identify_face(const float *q, const float *desc, const int *who_id, int n, double threshold,
-			  of_identity *id)
-{
-	int			k = n < OF_IDENTIFY_DEFAULT_K ? n : OF_IDENTIFY_DEFAULT_K;
-	int		   *order = malloc(sizeof(int) * (size_t) n);
-	float	   *d = malloc(sizeof(float) * (size_t) n);
-	float	   *nx = malloc(sizeof(float) * (size_t) k * OF_DESCRIPTOR_DIM);
-	int		   *nl = malloc(sizeof(int) * (size_t) k);
-	of_error	err;
-	int			rc = -1;
-
-	if (order && d && nx && nl)
-	{
-		for (int i = 0; i < n; i++)
-		{
-			order[i] = i;
-			d[i] = of_l2_distance(q, desc + (size_t) i * OF_DESCRIPTOR_DIM, OF_DESCRIPTOR_DIM);
-		}
-		/* the k nearest first */
-		for (int i = 0; i < k; i++)
-			for (int j = i + 1; j < n; j++)
-				if (d[order[j]] < d[order[i]])
-				{
-					int			tmp = order[i];
-
-					order[i] = order[j];
-					order[j] = tmp;
-				}
-		for (int i = 0; i < k; i++)
-		{
-			memcpy(nx + (size_t) i * OF_DESCRIPTOR_DIM, desc + (size_t) order[i] * OF_DESCRIPTOR_DIM,
-				   sizeof(float) * OF_DESCRIPTOR_DIM);
-			nl[i] = who_id[order[i]];
-		}
-		rc = of_identify(q, nx, nl, (size_t) k, OF_DESCRIPTOR_DIM, threshold, id, &err) == OF_OK ? 0 : -1;
-	}
-	if (rc != 0)
-		fprintf(stderr, "openface: out of memory\n");
-	free(order);
-	free(d);
-	free(nx);
-	free(nl);
-	return rc;
-}
-
-/*
  * Name each face of the photos as face_identify would: its nearest known
  * faces grouped by person (src/core/identify.h); the known photos each give
  * their most prominent face.  The distance printed is to the named (or
@@ -417,10 +367,14 @@ cmd_who(const cli *c, of_models *m, const char *known_dir, const file_list *phot
 		for (int f = 0; f < n; f++)
 		{
 			of_identity id;
+			of_error	err;
 
-			if (identify_face(faces[f].descriptor, desc, who_id, nknown,
-							  isnan(c->tolerance) ? OF_IDENTIFY_DEFAULT_THRESHOLD : c->tolerance, &id) != 0)
+			if (of_identify_gallery(faces[f].descriptor, desc, who_id, (size_t) nknown,
+									OF_IDENTIFY_DEFAULT_K, OF_DESCRIPTOR_DIM,
+									isnan(c->tolerance) ? OF_IDENTIFY_DEFAULT_THRESHOLD : c->tolerance,
+									&id, &err) != OF_OK)
 			{
+				fprintf(stderr, "openface: %s\n", err.msg);
 				rc = EXIT_ERROR;
 				break;
 			}

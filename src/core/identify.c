@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "distance.h"
 
@@ -75,4 +76,53 @@ of_identify(const float *q, const float *x, const int *label, size_t k,
 	free(count);
 	free(sum);
 	return OF_OK;
+}
+
+of_status
+of_identify_gallery(const float *q, const float *gallery, const int *label, size_t n,
+					size_t k, size_t dim, double threshold, of_identity *out, of_error *err)
+{
+	size_t	   *order;
+	float	   *d,
+			   *nx;
+	int		   *nl;
+	of_status	st;
+
+	if (k > n)
+		k = n;
+	order = malloc((n ? n : 1) * sizeof(size_t));
+	d = malloc((n ? n : 1) * sizeof(float));
+	nx = malloc((k ? k : 1) * dim * sizeof(float));
+	nl = malloc((k ? k : 1) * sizeof(int));
+	if (order == NULL || d == NULL || nx == NULL || nl == NULL)
+		st = of_fail(err, OF_ENOMEM, "out of memory");
+	else
+	{
+		for (size_t i = 0; i < n; i++)
+		{
+			order[i] = i;
+			d[i] = of_l2_squared(q, gallery + i * dim, dim);
+		}
+		/* the k nearest first (k is small) */
+		for (size_t i = 0; i < k; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (d[order[j]] < d[order[i]])
+				{
+					size_t		t = order[i];
+
+					order[i] = order[j];
+					order[j] = t;
+				}
+		for (size_t i = 0; i < k; i++)
+		{
+			memcpy(nx + i * dim, gallery + order[i] * dim, dim * sizeof(float));
+			nl[i] = label[order[i]];
+		}
+		st = of_identify(q, nx, nl, k, dim, threshold, out, err);
+	}
+	free(order);
+	free(d);
+	free(nx);
+	free(nl);
+	return st;
 }

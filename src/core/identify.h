@@ -49,4 +49,13 @@ typedef struct of_identity
 of_status	of_identify(const float *q, const float *x, const int *label, size_t k,
 						size_t dim, double threshold, of_identity *out, of_error *err);
 
+/*
+ * of_identify over the k nearest of n gallery faces (n x dim, labels
+ * label[]), found by comparing q with each: for galleries held in memory
+ * (the CLI, benchmarks); SQL gets its neighbours from the index.
+ */
+of_status	of_identify_gallery(const float *q, const float *gallery, const int *label, size_t n,
+								size_t k, size_t dim, double threshold, of_identity *out,
+								of_error *err);
+
 #endif

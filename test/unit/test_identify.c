@@ -53,6 +53,16 @@ main(void)
 		ok(id.named && near(id.confidence, 0.2f), "named below a looser threshold, confidence %.2f",
 		   id.confidence);
 	}
+	{
+		/* The first case again, in a gallery with a far face k = 3 leaves out. */
+		const float g[] = {5.0f, 5.0f, 1.0f, 0, 0.4f, 0, 0.2f, 0};
+		const int	l[] = {9, 3, 7, 7};
+
+		ok(of_identify_gallery(q, g, l, 4, 3, 2, 0.40, &id, &err) == OF_OK &&
+		   id.label == 7 && near(id.distance, 0.3f) && near(id.runner_up, 1.0f) && id.named,
+		   "of_identify_gallery takes the k nearest of the gallery (d1 %.2f, d2 %.2f)",
+		   id.distance, id.runner_up);
+	}
 	of_identify(q, NULL, NULL, 0, 2, 0.40, &id, &err);
 	ok(id.label == -1 && !id.named, "no neighbours: nobody");
 	return unit_done();
