@@ -58,8 +58,9 @@ main(void)
 		const float g[] = {5.0f, 5.0f, 1.0f, 0, 0.4f, 0, 0.2f, 0};
 		const int	l[] = {9, 3, 7, 7};
 
-		ok(of_identify_gallery(q, g, l, 4, 3, 2, 0.40, &id, &err) == OF_OK &&
-		   id.label == 7 && near(id.distance, 0.3f) && near(id.runner_up, 1.0f) && id.named,
+		of_status	st = of_identify_gallery(q, g, l, 4, 3, 2, 0.40, &id, &err);
+
+		ok(st == OF_OK && id.label == 7 && near(id.distance, 0.3f) && near(id.runner_up, 1.0f) && id.named,
 		   "of_identify_gallery takes the k nearest of the gallery (d1 %.2f, d2 %.2f)",
 		   id.distance, id.runner_up);
 	}
