@@ -13,17 +13,6 @@
 #define QUEUE_TRIGGER "face_embed_queue_trigger"
 #define QUEUE_DEFAULT_KEY "id"
 
-/* The queue table of the extension installed in schema nsp. */
-typedef struct queue_table
-{
-	Oid			relid;
-	Oid			owner;
-	char	   *qualified;		/* quoted schema.table */
-} queue_table;
-
-/* false when nsp has no queue table (an extension not yet updated to 0.3) */
-extern bool openface_queue_table(Oid nsp, queue_table *q);
-
 /*
  * A queue trigger's columns, from its arguments (image_column,
  * embedding_column [, key_column]); ERROR when one is missing or of the

@@ -297,26 +297,9 @@ openface_embed_workers_init(void)
 	}
 }
 
-bool
-openface_queue_table(Oid nsp, queue_table *q)
-{
-	HeapTuple	tup;
-
-	q->relid = get_relname_relid(QUEUE_TABLE, nsp);
-	if (!OidIsValid(q->relid))
-		return false;
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(q->relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", q->relid);
-	q->owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	q->qualified = quote_qualified_identifier(get_namespace_name(nsp), QUEUE_TABLE);
-	return true;
-}
-
 /* The queue of this database, when openface (0.3 or later) is installed here. */
 static bool
-find_queue(queue_table *q, Oid *nsp)
+find_queue(openface_table *q, Oid *nsp)
 {
 	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyData key;
@@ -330,7 +313,7 @@ find_queue(queue_table *q, Oid *nsp)
 	*nsp = HeapTupleIsValid(tup) ? ((Form_pg_extension) GETSTRUCT(tup))->extnamespace : InvalidOid;
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return OidIsValid(*nsp) && openface_queue_table(*nsp, q);
+	return OidIsValid(*nsp) && openface_find_table(*nsp, QUEUE_TABLE, q);
 }
 
 /*
@@ -559,7 +542,7 @@ worker_token(int pid, pg_time_t started)
 static bool
 claim_job(MemoryContext cxt, embed_job *job)
 {
-	queue_table q;
+	openface_table q;
 	Oid			nsp;
 	Oid			type = TEXTOID;
 	Datum		token;
@@ -602,7 +585,7 @@ claim_job(MemoryContext cxt, embed_job *job)
 static void
 do_job(const embed_job *job)
 {
-	queue_table q;
+	openface_table q;
 	Oid			nsp;
 	job_outcome outcome;
 	ErrorData  *error = NULL;
@@ -658,7 +641,7 @@ do_job(const embed_job *job)
 static void
 release_orphans(void)
 {
-	queue_table q;
+	openface_table q;
 	Oid			nsp;
 	int			pids[EMBED_WORKERS_MAX];
 	pg_time_t	started[EMBED_WORKERS_MAX];

@@ -63,4 +63,15 @@ extern void openface_report(const of_error *err, const char *what, const char *h
 extern int	openface_spi_as_owner(Oid owner, const char *sql, int nargs, Oid *argtypes,
 								  Datum *values, const char *nulls, bool read_only);
 
+/* One of the extension's own tables, and its owner, for openface_spi_as_owner(). */
+typedef struct openface_table
+{
+	Oid			relid;
+	Oid			owner;
+	char	   *qualified;		/* quoted schema.table */
+} openface_table;
+
+/* Table name of the extension installed in schema nsp; false when it is not there. */
+extern bool openface_find_table(Oid nsp, const char *name, openface_table *t);
+
 #endif

@@ -22,9 +22,14 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "openface.h"
 
@@ -50,4 +55,21 @@ openface_spi_as_owner(Oid owner, const char *sql, int nargs, Oid *argtypes,
 	AtEOXact_GUC(false, nestlevel);
 	SetUserIdAndSecContext(save_user, save_sec);
 	return rc;
+}
+
+bool
+openface_find_table(Oid nsp, const char *name, openface_table *t)
+{
+	HeapTuple	tup;
+
+	t->relid = get_relname_relid(name, nsp);
+	if (!OidIsValid(t->relid))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(t->relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", t->relid);
+	t->owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	t->qualified = quote_qualified_identifier(get_namespace_name(nsp), name);
+	return true;
 }

@@ -71,42 +71,22 @@ PG_FUNCTION_INFO_V1(face_svm_drop_trigger);
 #define MODEL_TABLE		"face_svm_model"
 #define FETCH_ROWS		1000
 
-/* Where the model table lives and who owns it. */
-typedef struct model_table
-{
-	Oid			relid;
-	Oid			owner;
-	char	   *qualified;		/* quoted schema.table */
-} model_table;
-
 /*
  * The extension's schema is the schema of the calling function (all of
  * them are created by the extension script), which avoids looking the
  * extension up by name.
  */
 static bool
-find_model_table(FunctionCallInfo fcinfo, model_table *mt, bool missing_ok)
+find_model_table(FunctionCallInfo fcinfo, openface_table *mt, bool missing_ok)
 {
-	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
-	HeapTuple	tup;
-
-	mt->relid = get_relname_relid(MODEL_TABLE, nsp);
-	if (!OidIsValid(mt->relid))
-	{
-		if (missing_ok)
-			return false;
+	if (openface_find_table(get_func_namespace(fcinfo->flinfo->fn_oid), MODEL_TABLE, mt))
+		return true;
+	if (!missing_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("openface model table \"%s\" is missing", MODEL_TABLE),
 				 errhint("Recreate the extension.")));
-	}
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(mt->relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", mt->relid);
-	mt->owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	mt->qualified = quote_qualified_identifier(get_namespace_name(nsp), MODEL_TABLE);
-	return true;
+	return false;
 }
 
 static double
@@ -239,7 +219,7 @@ train_params(FunctionCallInfo fcinfo, of_svm_params *params)
  * model everyone's predictions rely on.
  */
 static void
-check_train_source(Oid relid, const char *label_col, const char *emb_col, const model_table *mt)
+check_train_source(Oid relid, const char *label_col, const char *emb_col, const openface_table *mt)
 {
 	AttrNumber	emb_att;
 	Oid			emb_type;
@@ -372,7 +352,7 @@ assign_classes(training_set *ts)
 
 /* Replace relid's model in one statement: atomic with the transaction. */
 static void
-store_model(const model_table *mt, Oid relid, const char *label_col, const char *emb_col,
+store_model(const openface_table *mt, Oid relid, const char *label_col, const char *emb_col,
 			const training_set *ts, bytea *blob, double C)
 {
 	Datum	   *ldat = palloc(sizeof(Datum) * ts->nclass);
@@ -421,7 +401,7 @@ face_svm_train(PG_FUNCTION_ARGS)
 	Oid			relid;
 	char	   *label_col,
 			   *emb_col;
-	model_table mt;
+	openface_table mt;
 	of_svm_params params;
 	training_set ts = {0};
 	of_svm_model *model = NULL;
@@ -587,7 +567,7 @@ get_model(FunctionCallInfo fcinfo, Oid relid)
 {
 	model_entry *e;
 	bool		found;
-	model_table mt;
+	openface_table mt;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
 	char	   *query;
@@ -763,7 +743,7 @@ Datum
 face_svm_drop(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
-	model_table mt;
+	openface_table mt;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
 	char	   *query;
@@ -796,7 +776,7 @@ face_svm_drop(PG_FUNCTION_ARGS)
 Datum
 face_svm_drop_trigger(PG_FUNCTION_ARGS)
 {
-	model_table mt;
+	openface_table mt;
 	char	   *query;
 	int			rc;
 

@@ -361,7 +361,7 @@ face_embed_queue_trigger(PG_FUNCTION_ARGS)
 	bool		update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
 	HeapTuple	tuple = update ? td->tg_newtuple : td->tg_trigtuple;
 	queue_columns cols;
-	queue_table q;
+	openface_table q;
 	photo_action action;
 	bool		photo_changed;
 	Datum		img;
@@ -395,7 +395,7 @@ face_embed_queue_trigger(PG_FUNCTION_ARGS)
 					 errmsg("%s: key column \"%s\" of the new row is NULL", QUEUE_TRIGGER,
 							NameStr(TupleDescAttr(desc, cols.key - 1)->attname)),
 					 errhint("The background worker finds the row by its key: give every row one.")));
-		if (!openface_queue_table(extension_schema(fcinfo), &q))
+		if (!openface_find_table(extension_schema(fcinfo), QUEUE_TABLE, &q))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("openface queue table \"%s\" is missing", QUEUE_TABLE),
@@ -549,7 +549,7 @@ PG_FUNCTION_INFO_V1(face_embed_queue_drop_trigger);
 Datum
 face_embed_queue_drop_trigger(PG_FUNCTION_ARGS)
 {
-	queue_table q;
+	openface_table q;
 	int			rc;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
@@ -557,7 +557,7 @@ face_embed_queue_drop_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("face_embed_queue_drop_trigger must be called as an event trigger")));
 	/* DROP EXTENSION: the queue is already gone */
-	if (!openface_queue_table(extension_schema(fcinfo), &q))
+	if (!openface_find_table(extension_schema(fcinfo), QUEUE_TABLE, &q))
 		PG_RETURN_VOID();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
