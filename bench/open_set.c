@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "distance.h"
 #include "identify.h"
 #include "real_faces.h"
@@ -38,22 +39,12 @@
 
 static uint64_t rng_state = 0x5eed;
 
-static uint64_t
-next_random(void)
-{
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void
 shuffle(int *a, int n)
 {
 	for (int i = n - 1; i > 0; i--)
 	{
-		int			j = (int) (next_random() % (uint64_t) (i + 1)),
+		int			j = (int) (of_rng_next(&rng_state) % (uint64_t) (i + 1)),
 					t = a[i];
 
 		a[i] = a[j];
