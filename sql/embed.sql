@@ -40,6 +40,16 @@ FROM photos WHERE name = 'sample2';
 SELECT bool_and(l2_norm(embedding) BETWEEN 1.2 AND 1.7) AS raw_norms
 FROM photos, face_embed_all(img);
 
+-- openface.jitter: extra views averaged into the descriptor; the same photo
+-- gets the same descriptor every time, a little away from the one-view one
+CREATE TABLE one_view AS SELECT face_embed(img) AS e FROM photos WHERE name = 'sample2';
+SET openface.jitter = 4;
+SELECT face_embed(img) <-> face_embed(img) = 0 AS deterministic,
+       face_embed(img) <-> e BETWEEN 0.001 AND 0.2 AS moved_a_little
+FROM photos, one_view WHERE name = 'sample2';
+RESET openface.jitter;
+SET openface.jitter = 101;
+
 -- hostile input: an ERROR with SQLSTATE, never a crash; the session goes on
 \set VERBOSITY sqlstate
 SELECT face_embed(''::bytea);

@@ -30,6 +30,7 @@
 #include "distance.h"
 #include "identify.h"
 #include "image/image.h"
+#include "jitter.h"
 #include "nets/landmark_post.h"
 #include "nets/nets.h"
 #include "pipeline.h"
@@ -109,7 +110,9 @@ usage(FILE *out)
 			"                      one, else models/openface.ofm)\n"
 			"  --faceapi           face-api's standard flow exactly (detector 416, axis-aligned\n"
 			"                      crop, EXIF orientation ignored)\n"
-			"  --align MODE        faceapi | similarity (default similarity)\n"
+			"  --align MODE        faceapi | similarity | dlib (default similarity)\n"
+			"  --jitter N          extra views averaged into each descriptor, 0-%d\n"
+			"                      (1 = the mirror image; default 0)\n"
 			"  --input-size N      detector input size, multiple of 32 (default 416)\n"
 			"  --min-score S       detection score threshold (default 0.5)\n"
 			"  --single-pass       only the main detector pass (no extra scales/canvas passes)\n"
@@ -129,7 +132,7 @@ usage(FILE *out)
 			"\n"
 			"exit status: 0 all good, 1 an error (unreadable file, bad image, no model,\n"
 			"             database error), 2 bad usage, 3 no error but some photo had no face\n",
-			SAME_PERSON_DISTANCE, OF_IDENTIFY_DEFAULT_THRESHOLD, LOAD_BATCH);
+			OF_JITTER_MAX, SAME_PERSON_DISTANCE, OF_IDENTIFY_DEFAULT_THRESHOLD, LOAD_BATCH);
 }
 
 static void
@@ -519,7 +522,7 @@ cmd_bench(const cli *c, of_models *m, const file_list *files)
 					break;
 				st[ALIGN] += of_wall_ms() - t0;
 				t0 = of_wall_ms();
-				if (of_pipeline_describe(m, &face, input, c->opt.mirror, &err) != OF_OK)
+				if (of_pipeline_describe(m, &img, &face, input, c->opt.jitter, &err) != OF_OK)
 					break;
 				st[RECOGNISE] += of_wall_ms() - t0;
 				nfaces++;
@@ -635,7 +638,8 @@ main(int argc, char **argv)
 				single = 0,
 				whole = 0,
 				input_size = 0,
-				align = -1;
+				align = -1,
+				jitter = 0;
 	double		min_score = -1,
 				num;
 
@@ -692,8 +696,15 @@ main(int argc, char **argv)
 				ok = parse_format(v, &c.format);
 			else if (strcmp(a, "--align") == 0)
 			{
-				ok = strcmp(v, "faceapi") == 0 || strcmp(v, "similarity") == 0;
-				align = strcmp(v, "faceapi") == 0 ? OF_ALIGN_FACEAPI : OF_ALIGN_SIMILARITY;
+				ok = strcmp(v, "faceapi") == 0 || strcmp(v, "similarity") == 0 ||
+					strcmp(v, "dlib") == 0;
+				align = strcmp(v, "faceapi") == 0 ? OF_ALIGN_FACEAPI :
+					strcmp(v, "dlib") == 0 ? OF_ALIGN_DLIB : OF_ALIGN_SIMILARITY;
+			}
+			else if (strcmp(a, "--jitter") == 0)
+			{
+				ok = parse_number(v, 0, OF_JITTER_MAX, 1, &num);
+				jitter = (int) num;
 			}
 			else if (strcmp(a, "--input-size") == 0)
 			{
@@ -781,6 +792,7 @@ main(int argc, char **argv)
 		c.opt.scaled_view = 0;
 	if (align >= 0)
 		c.opt.align = (of_align_mode) align;
+	c.opt.jitter = jitter;
 	if (input_size > 0)
 		c.opt.input_size = input_size;
 	if (min_score >= 0)

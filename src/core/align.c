@@ -185,6 +185,134 @@ of_similarity_fit(const double *pts, int size, of_similarity *out, of_error *err
 }
 
 /*
+ * dlib's mean face (get_face_chip_details in dlib's interpolation.h): where
+ * landmarks 17..67 sit in a unit square, the geometry its face recognition
+ * network was trained on.  Numbers from dlib's source, in its order.
+ */
+#define DLIB_FIRST_POINT 17
+static const double dlib_mean_face[OF_LANDMARK_POINTS - DLIB_FIRST_POINT][2] = {
+	{0.000213256, 0.106454}, {0.0752622, 0.038915}, {0.18113, 0.0187482},
+	{0.29077, 0.0344891}, {0.393397, 0.0773906}, {0.586856, 0.0773906},
+	{0.689483, 0.0344891}, {0.799124, 0.0187482}, {0.904991, 0.038915},
+	{0.98004, 0.106454}, {0.490127, 0.203352}, {0.490127, 0.307009},
+	{0.490127, 0.409805}, {0.490127, 0.515625}, {0.36688, 0.587326},
+	{0.426036, 0.609345}, {0.490127, 0.628106}, {0.554217, 0.609345},
+	{0.613373, 0.587326}, {0.121737, 0.216423}, {0.187122, 0.178758},
+	{0.265825, 0.179852}, {0.334606, 0.231733}, {0.260918, 0.245099},
+	{0.182743, 0.244077}, {0.645647, 0.231733}, {0.714428, 0.179852},
+	{0.793132, 0.178758}, {0.858516, 0.216423}, {0.79751, 0.244077},
+	{0.719335, 0.245099}, {0.254149, 0.780233}, {0.340985, 0.745405},
+	{0.428858, 0.727388}, {0.490127, 0.742578}, {0.551395, 0.727388},
+	{0.639268, 0.745405}, {0.726104, 0.780233}, {0.642159, 0.864805},
+	{0.556721, 0.902192}, {0.490127, 0.909281}, {0.423532, 0.902192},
+	{0.338094, 0.864805}, {0.290379, 0.784792}, {0.428096, 0.778746},
+	{0.490127, 0.785343}, {0.552157, 0.778746}, {0.689874, 0.784792},
+	{0.553364, 0.824182}, {0.490127, 0.831803}, {0.42689, 0.824182},
+};
+
+/* dlib fits on nose, eyes, upper outer lip and inner lip corners: not brows, not lower lip */
+static int
+dlib_fit_point(int i)
+{
+	return i >= 27 && !(i >= 55 && i <= 59) && !(i >= 65 && i <= 67);
+}
+
+void
+of_dlib_template(int size, double padding, double *pts)
+{
+	for (int i = 0; i < OF_LANDMARK_POINTS; i++)
+	{
+		const double *p = i >= DLIB_FIRST_POINT ? dlib_mean_face[i - DLIB_FIRST_POINT] : NULL;
+
+		/* the jaw has no mean position in dlib's table: NaN marks it unused */
+		pts[2 * i] = p ? (padding + p[0]) / (2 * padding + 1) * size : NAN;
+		pts[2 * i + 1] = p ? (padding + p[1]) / (2 * padding + 1) * size : NAN;
+	}
+}
+
+of_status
+of_similarity_fit_dlib(const double *pts, int size, double padding, of_similarity *out,
+					   of_error *err)
+{
+	double		tpl[2 * OF_LANDMARK_POINTS];
+	double		qx = 0,
+				qy = 0,
+				px = 0,
+				py = 0,
+				sqq = 0,
+				sa = 0,
+				sb = 0,
+				stretch,
+				cx,
+				cy,
+				h;
+	int			n = 0;
+
+	of_dlib_template(size, padding, tpl);
+	for (int i = 0; i < OF_LANDMARK_POINTS; i++)
+		if (dlib_fit_point(i))
+		{
+			qx += tpl[2 * i];
+			qy += tpl[2 * i + 1];
+			px += pts[2 * i];
+			py += pts[2 * i + 1];
+			n++;
+		}
+	qx /= n;
+	qy /= n;
+	px /= n;
+	py /= n;
+
+	/* least-squares similarity (no reflection) from chip points to image points */
+	for (int i = 0; i < OF_LANDMARK_POINTS; i++)
+		if (dlib_fit_point(i))
+		{
+			double		ux = tpl[2 * i] - qx,
+						uy = tpl[2 * i + 1] - qy,
+						vx = pts[2 * i] - px,
+						vy = pts[2 * i + 1] - py;
+
+			sqq += ux * ux + uy * uy;
+			sa += ux * vx + uy * vy;
+			sb += ux * vy - uy * vx;
+		}
+	out->a = sa / sqq;
+	out->b = sb / sqq;
+	if (!isfinite(out->a) || !isfinite(out->b) || !isfinite(px) || !isfinite(py) ||
+		out->a * out->a + out->b * out->b < 1e-12)
+		return of_fail(err, OF_EINVAL, "alignment: degenerate landmarks");
+
+	/*
+	 * dlib cuts the chip from the rectangle of side size x scale centred on
+	 * the transform's image of the chip centre, its corner pixels 0 and size-1
+	 * on the rectangle's corners: the fitted map stretched by size/(size-1)
+	 * about the chip's middle.
+	 */
+	cx = px + out->a * (size / 2.0 - qx) - out->b * (size / 2.0 - qy);
+	cy = py + out->b * (size / 2.0 - qx) + out->a * (size / 2.0 - qy);
+	stretch = (double) size / (size - 1);
+	out->a *= stretch;
+	out->b *= stretch;
+	h = (size - 1) / 2.0;
+	out->tx = cx - (out->a * h - out->b * h);
+	out->ty = cy - (out->b * h + out->a * h);
+	return OF_OK;
+}
+
+void
+of_similarity_compose(const of_similarity *outer, const of_similarity *inner,
+					  of_similarity *out)
+{
+	of_similarity r;
+
+	r.a = outer->a * inner->a - outer->b * inner->b;
+	r.b = outer->b * inner->a + outer->a * inner->b;
+	r.tx = outer->a * inner->tx - outer->b * inner->ty + outer->tx;
+	r.ty = outer->b * inner->tx + outer->a * inner->ty + outer->ty;
+	*out = r;
+}
+
+/*
  * Bilinear sample of channel values at (x, y); pixels outside the image count
  * as 0, like the zero padding around face-api's crops.
  */

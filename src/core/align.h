@@ -1,7 +1,7 @@
 /*
  * From 68 landmarks to the recognition network's 150x150 input.
  *
- * Two ways:
+ * Three ways:
  *  - face-api's descriptor crop (docs/networks.md §8): an axis-aligned square
  *    around eyes and mouth, floored and clipped exactly as face-api does, then
  *    the shared pad-to-square + resize preprocessing;
@@ -9,7 +9,10 @@
  *    uniform scale + translation fitted by least squares from stable
  *    landmarks to a mean face template that sits in the chip where face-api's
  *    crop puts an upright face (same scale convention); sampled bilinearly
- *    straight into the network input.
+ *    straight into the network input;
+ *  - dlib's chip: a least-squares similarity onto dlib's mean face with its
+ *    padding, the geometry dlib's recognizer was trained on; sampled the
+ *    same way.
  */
 #ifndef OF_ALIGN_H
 #define OF_ALIGN_H
@@ -49,6 +52,25 @@ void		of_align_template(int size, double *pts136);
  */
 of_status	of_similarity_fit(const double *pts136, int size, of_similarity *out,
 							  of_error *err);
+
+/*
+ * dlib's chip geometry (get_face_chip_details): the similarity that maps
+ * dlib's mean face, padded by `padding` of its size on every side, onto the
+ * nose, eye and outer mouth landmarks by least squares, stretched so that
+ * the chip's corner pixels sit on the corners of the fitted square as
+ * dlib's extract_image_chip places them.  dlib's recognizer uses size 150,
+ * padding 0.25.  Fails (OF_EINVAL) on degenerate landmarks.
+ */
+#define OF_DLIB_CHIP_PADDING 0.25
+of_status	of_similarity_fit_dlib(const double *pts136, int size, double padding,
+								   of_similarity *out, of_error *err);
+
+/* dlib's mean face in a chip (NaN for the jaw points 0-16, which it lacks). */
+void		of_dlib_template(int size, double padding, double *pts136);
+
+/* out = outer after inner: a chip pixel through inner, then through outer. */
+void		of_similarity_compose(const of_similarity *outer, const of_similarity *inner,
+								  of_similarity *out);
 
 /*
  * Warp the image through t into a size x size float chip normalised like the

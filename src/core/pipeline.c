@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jitter.h"
 #include "nets/landmark_post.h"
 
 /*
@@ -451,6 +452,33 @@ of_pipeline_landmarks(const of_models *m, const of_image *img, const of_detectio
 	return OF_OK;
 }
 
+/* The smallest rectangle holding a and b. */
+static of_rect
+rect_union(of_rect a, of_rect b)
+{
+	int			x1 = a.x + a.w > b.x + b.w ? a.x + a.w : b.x + b.w,
+				y1 = a.y + a.h > b.y + b.h ? a.y + a.h : b.y + b.h;
+
+	a.x = a.x < b.x ? a.x : b.x;
+	a.y = a.y < b.y ? a.y : b.y;
+	a.w = x1 - a.x;
+	a.h = y1 - a.y;
+	return a;
+}
+
+/* Modes whose chip is a similarity warp of the image (face->align). */
+static int
+warped(of_align_mode mode)
+{
+	return mode == OF_ALIGN_SIMILARITY || mode == OF_ALIGN_DLIB;
+}
+
+static int
+valid_mode(of_align_mode mode)
+{
+	return mode == OF_ALIGN_FACEAPI || warped(mode);
+}
+
 /*
  * of_pipeline_align without the sampling: fills recognition_crop, align and
  * align_mode; returns 0 when the descriptor must be zeros.
@@ -460,6 +488,7 @@ align_plan(int img_w, int img_h, of_face *face, of_align_mode mode)
 {
 	of_rect		rc = of_faceapi_descriptor_crop(face->landmarks, face->landmark_crop.w,
 												face->landmark_crop.h, img_w, img_h);
+	of_status	fit = OF_EINVAL;
 
 	face->recognition_crop = rc;
 
@@ -468,23 +497,48 @@ align_plan(int img_w, int img_h, of_face *face, of_align_mode mode)
 	 * on a line: the detector fired on something odd) fall back to face-api's
 	 * crop rather than failing the whole image.
 	 */
-	if (mode == OF_ALIGN_SIMILARITY &&
-		of_similarity_fit(face->landmarks, OF_RECOGNIZER_INPUT, &face->align, NULL) == OF_OK)
+	if (mode == OF_ALIGN_SIMILARITY)
+		fit = of_similarity_fit(face->landmarks, OF_RECOGNIZER_INPUT, &face->align, NULL);
+	else if (mode == OF_ALIGN_DLIB)
+		fit = of_similarity_fit_dlib(face->landmarks, OF_RECOGNIZER_INPUT,
+									 OF_DLIB_CHIP_PADDING, &face->align, NULL);
+	if (fit == OF_OK)
 	{
-		face->align_mode = OF_ALIGN_SIMILARITY;
+		face->align_mode = mode;
 		return 1;
 	}
 	face->align_mode = OF_ALIGN_FACEAPI;
 	return rc.w > 0 && rc.h > 0;
 }
 
-/* The image pixels the planned alignment of face reads. */
-static of_rect
-align_source(const of_face *face)
+/* A jittered view of a warped chip: the face's warp after the view's own map. */
+static void
+view_warp(const of_face *face, int k, of_similarity *t, int *mirror)
 {
-	if (face->align_mode == OF_ALIGN_SIMILARITY)
-		return of_similarity_footprint(&face->align, OF_RECOGNIZER_INPUT);
-	return face->recognition_crop;
+	of_jitter_view v;
+
+	of_jitter_view_get(k, OF_RECOGNIZER_INPUT, &v);
+	of_similarity_compose(&face->align, &v.map, t);
+	*mirror = v.mirror;
+}
+
+of_rect
+of_pipeline_align_footprint(const of_face *face, int jitter)
+{
+	of_rect		r;
+
+	if (!warped(face->align_mode))
+		return face->recognition_crop;
+	r = of_similarity_footprint(&face->align, OF_RECOGNIZER_INPUT);
+	for (int k = 2; k <= jitter; k++)
+	{
+		of_similarity t;
+		int			mirror;
+
+		view_warp(face, k, &t, &mirror);
+		r = rect_union(r, of_similarity_footprint(&t, OF_RECOGNIZER_INPUT));
+	}
+	return r;
 }
 
 static of_status
@@ -492,7 +546,7 @@ align_sample(const of_image *img, of_face *face, float *input, of_error *err)
 {
 	of_status	st = OF_OK;
 
-	if (face->align_mode == OF_ALIGN_SIMILARITY)
+	if (warped(face->align_mode))
 		of_similarity_warp_input(img, &face->align, OF_RECOGNIZER_INPUT, of_face_mean, input);
 	else
 		st = of_preprocess(img, face->recognition_crop, OF_RECOGNIZER_INPUT, 1, of_face_mean,
@@ -507,42 +561,97 @@ of_pipeline_align(const of_image *img, of_face *face, of_align_mode mode, float 
 				  of_error *err)
 {
 	face->descriptor_valid = 0;
-	if (mode != OF_ALIGN_FACEAPI && mode != OF_ALIGN_SIMILARITY)
+	if (!valid_mode(mode))
 		return of_fail(err, OF_EINVAL, "pipeline: unknown alignment mode %d", (int) mode);
 	if (!align_plan(img->width, img->height, face, mode))
 		return OF_OK;
 	return align_sample(img, face, input, err);
 }
 
-of_status
-of_pipeline_describe(const of_models *m, of_face *face, const float *input, int mirror,
-					 of_error *err)
+/* chip mirrored left-right into out */
+static void
+mirror_chip(const float *chip, float *out)
 {
 	const int	side = OF_RECOGNIZER_INPUT;
-	float	   *flipped;
-	float		second[OF_DESCRIPTOR_DIM];
+
+	for (int y = 0; y < side; y++)
+		for (int x = 0; x < side; x++)
+			memcpy(out + 3 * ((size_t) y * side + x),
+				   chip + 3 * ((size_t) y * side + side - 1 - x), 3 * sizeof(float));
+}
+
+of_status
+of_pipeline_view_descriptor(const of_models *m, const of_image *img, const of_face *face,
+							const float *input, int k, float *out, of_error *err)
+{
+	const size_t chip_floats = (size_t) 3 * OF_RECOGNIZER_INPUT * OF_RECOGNIZER_INPUT;
+	const float *chip = input;
+	float	   *buf = NULL;
+	int			mirror = k == 1;
 	of_status	st;
+
+	if (k < 0 || k > OF_JITTER_MAX || (k >= 2 && !warped(face->align_mode)))
+		return of_fail(err, OF_EINVAL, "pipeline: the face has no view %d", k);
+	if (k >= 1)
+	{
+		buf = malloc(2 * chip_floats * sizeof(float));
+		if (buf == NULL)
+			return of_fail(err, OF_ENOMEM, "pipeline: out of memory for a jittered chip");
+	}
+	if (k >= 2)
+	{
+		of_similarity t;
+
+		view_warp(face, k, &t, &mirror);
+		of_similarity_warp_input(img, &t, OF_RECOGNIZER_INPUT, of_face_mean, buf);
+		chip = buf;
+	}
+	if (mirror)
+	{
+		mirror_chip(chip, buf + chip_floats);
+		chip = buf + chip_floats;
+	}
+	st = of_recognizer_forward(m, chip, out, err);
+	free(buf);
+	return st;
+}
+
+of_status
+of_pipeline_describe(const of_models *m, const of_image *img, of_face *face,
+					 const float *input, int jitter, of_error *err)
+{
+	float		sum[OF_DESCRIPTOR_DIM] = {0},
+				one[OF_DESCRIPTOR_DIM];
+	int			views = of_pipeline_views(face, jitter);
+	of_status	st = OF_OK;
 
 	if (!face->descriptor_valid)
 	{
 		memset(face->descriptor, 0, sizeof(face->descriptor));
 		return OF_OK;
 	}
-	st = of_recognizer_forward(m, input, face->descriptor, err);
-	if (st != OF_OK || !mirror)
-		return st;
-	flipped = malloc(sizeof(float) * 3 * side * side);
-	if (flipped == NULL)
-		return of_fail(err, OF_ENOMEM, "pipeline: out of memory for the mirrored chip");
-	for (int y = 0; y < side; y++)
-		for (int x = 0; x < side; x++)
-			memcpy(flipped + 3 * ((size_t) y * side + x),
-				   input + 3 * ((size_t) y * side + side - 1 - x), 3 * sizeof(float));
-	st = of_recognizer_forward(m, flipped, second, err);
-	free(flipped);
-	for (int k = 0; st == OF_OK && k < OF_DESCRIPTOR_DIM; k++)
-		face->descriptor[k] = 0.5f * (face->descriptor[k] + second[k]);
+	if (jitter < 0 || jitter > OF_JITTER_MAX)
+		return of_fail(err, OF_EINVAL, "pipeline: jitter %d out of range 0..%d", jitter,
+					   OF_JITTER_MAX);
+	for (int k = 0; k < views && st == OF_OK; k++)
+	{
+		if (k > 0 && of_cancelled())
+			return of_fail(err, OF_ECANCELED, "face description canceled");
+		st = of_pipeline_view_descriptor(m, img, face, input, k, one, err);
+		for (int d = 0; st == OF_OK && d < OF_DESCRIPTOR_DIM; d++)
+			sum[d] += one[d];
+	}
+	for (int d = 0; st == OF_OK && d < OF_DESCRIPTOR_DIM; d++)
+		face->descriptor[d] = sum[d] / views;
 	return st;
+}
+
+int
+of_pipeline_views(const of_face *face, int jitter)
+{
+	if (jitter > 1 && !warped(face->align_mode))
+		jitter = 1;
+	return 1 + jitter;
 }
 
 /* How prominent a face is: box area times score (of_most_prominent_face). */
@@ -591,16 +700,16 @@ analyse_face(const of_models *m, of_photo *ph, const of_detection *det,
 	if (st != OF_OK)
 		return st;
 	f->descriptor_valid = 0;
-	if (o->align != OF_ALIGN_FACEAPI && o->align != OF_ALIGN_SIMILARITY)
+	if (!valid_mode(o->align))
 		return of_fail(err, OF_EINVAL, "pipeline: unknown alignment mode %d", (int) o->align);
 	if (align_plan(ph->full.width, ph->full.height, f, o->align))
 	{
-		st = of_photo_need(ph, align_source(f), err);
+		st = of_photo_need(ph, of_pipeline_align_footprint(f, o->jitter), err);
 		if (st == OF_OK)
 			st = align_sample(&ph->full, f, input, err);
 	}
 	if (st == OF_OK && !o->no_descriptors)
-		st = of_pipeline_describe(m, f, input, o->mirror, err);
+		st = of_pipeline_describe(m, &ph->full, f, input, o->jitter, err);
 	return st;
 }
 
@@ -656,18 +765,7 @@ run(const of_models *m, of_photo *ph, const of_pipeline_options *o, int all,
 		{
 			of_rect		r = landmark_source(img, &dets[i]);
 
-			if (want.w == 0)
-				want = r;
-			else
-			{
-				int			x1 = fmax(want.x + want.w, r.x + r.w),
-							y1 = fmax(want.y + want.h, r.y + r.h);
-
-				want.x = want.x < r.x ? want.x : r.x;
-				want.y = want.y < r.y ? want.y : r.y;
-				want.w = x1 - want.x;
-				want.h = y1 - want.y;
-			}
+			want = want.w == 0 ? r : rect_union(want, r);
 		}
 	if ((st = of_photo_need(ph, want, err)) != OF_OK)
 		goto done;
@@ -752,7 +850,7 @@ of_pipeline_chip(const of_image *img, const of_face *face, int size, of_image *c
 	memset(chip, 0, sizeof(*chip));
 	if (size < 1 || size > 4096)
 		return of_fail(err, OF_EINVAL, "chip size %d out of range 1..4096", size);
-	if (face->align_mode == OF_ALIGN_SIMILARITY)
+	if (warped(face->align_mode))
 		return of_similarity_warp_rgb(img, &face->align, size, chip, err);
 	if (face->recognition_crop.w <= 0 || face->recognition_crop.h <= 0)
 		return of_fail(err, OF_EINVAL, "the face's descriptor crop is empty");

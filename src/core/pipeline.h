@@ -31,7 +31,8 @@
 typedef enum of_align_mode
 {
 	OF_ALIGN_FACEAPI = 0,		/* face-api's axis-aligned crop, reference-exact */
-	OF_ALIGN_SIMILARITY = 1		/* eyes levelled by a similarity warp */
+	OF_ALIGN_SIMILARITY = 1,	/* eyes levelled by a similarity warp */
+	OF_ALIGN_DLIB = 2			/* dlib's chip: a similarity onto dlib's mean face */
 } of_align_mode;
 
 #define OF_MAX_EXTRA_PASSES 4
@@ -79,7 +80,7 @@ typedef struct of_pipeline_options
 	int			input_size;		/* detector input, multiple of 32 (default 416) */
 	double		min_score;		/* keep detections with score > this (0.5) */
 	of_align_mode align;
-	int			mirror;			/* average with the mirrored chip's descriptor */
+	int			jitter;			/* extra views averaged into each descriptor (jitter.h) */
 	int			no_descriptors; /* stop after landmarks and chip (descriptors stay 0) */
 	int			max_faces;		/* keep at most this many (by NMS order); 0 = all */
 	int			npasses;		/* extra detector passes merged by NMS */
@@ -172,12 +173,28 @@ of_status	of_pipeline_align(const of_image *img, of_face *face, of_align_mode mo
 							  float *input, of_error *err);
 
 /*
- * Stage 4: descriptor from the aligned input (or zeros when not valid).
- * mirror: average it with the descriptor of the chip mirrored left-right
- * (test-time augmentation, twice the recognizer's cost).
+ * Stage 4: descriptor from the aligned input (or zeros when not valid),
+ * averaged with `jitter` extra views (jitter.h; each costs one recognizer
+ * run): view 1, the mirror image, is made from input; the others are
+ * sampled from img through the face's warp, so img must hold the pixels
+ * of_pipeline_align_footprint names.  A face on face-api's crop has no warp
+ * to jitter: it gets the mirror view only.
  */
-of_status	of_pipeline_describe(const of_models *m, of_face *face, const float *input,
-								 int mirror, of_error *err);
+of_status	of_pipeline_describe(const of_models *m, const of_image *img, of_face *face,
+								 const float *input, int jitter, of_error *err);
+
+/*
+ * View k's descriptor alone (k = 0 the chip in input; 1 its mirror image; 2..
+ * jittered, warped faces only); of_pipeline_describe averages views
+ * 0..of_pipeline_views(face, jitter) - 1 of these.
+ */
+of_status	of_pipeline_view_descriptor(const of_models *m, const of_image *img,
+										const of_face *face, const float *input, int k,
+										float *out, of_error *err);
+int			of_pipeline_views(const of_face *face, int jitter);
+
+/* The image pixels the face's chip and its first `jitter` extra views read. */
+of_rect		of_pipeline_align_footprint(const of_face *face, int jitter);
 
 /*
  * The aligned face as an RGB8 size x size image (for display): in face-api

@@ -18,6 +18,7 @@
 
 #include "embed_queue.h"
 #include "facegraph/fg.h"
+#include "jitter.h"
 #include "openface.h"
 
 PG_MODULE_MAGIC;
@@ -63,11 +64,7 @@ static int	max_image_pixels_ceiling = DEFAULT_MAX_IMAGE_PIXELS;
 static int	max_call_memory_kb = DEFAULT_MAX_CALL_MEMORY_KB;
 static bool exif_orientation = true;
 
-/*
- * Extra views of each face chip averaged into its descriptor: 0 none, 1 the
- * mirror image (twice the recognizer's cost).
- */
-#define MAX_JITTER 1
+/* Extra views of each face chip averaged into its descriptor (core's jitter.h). */
 static int	jitter = 0;
 
 static of_models *models;
@@ -145,10 +142,10 @@ _PG_init(void)
 							 "openface.mode = faceapi never applies it, as face-api does not.",
 							 &exif_orientation, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("openface.jitter",
-							"Extra views of each face averaged into its descriptor (1 = its mirror image).",
-							"Each view costs one more run of the recognition network.  Descriptors "
-							"computed with different settings are not comparable with each other.",
-							&jitter, 0, 0, MAX_JITTER, PGC_USERSET, 0, NULL, NULL, NULL);
+							"Extra views of each face averaged into its descriptor (1 = its mirror image, more = slightly turned, scaled and shifted copies).",
+							"Each view costs one more run of the recognition network.  The same photo always gets "
+							"the same descriptor for a given setting.",
+							&jitter, 0, 0, OF_JITTER_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("openface.threads",
 							"OpenBLAS threads per backend for the networks.",
 							"Parallel query already uses one process per core: keep 1 unless a single query must be faster.",
@@ -255,7 +252,7 @@ openface_pipeline_options(of_pipeline_options *o)
 		of_pipeline_options_init(o);
 	o->input_size = detector_input_size;
 	o->min_score = min_score;
-	o->mirror = jitter >= 1;
+	o->jitter = jitter;
 	if (!small_faces)
 		o->small.input_size = 0;
 }

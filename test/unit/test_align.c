@@ -1,8 +1,9 @@
 /*
  * Alignment: face-api's descriptor crop against the reference (every face of
- * the six demo photos and of the labelled set), and the similarity alignment
+ * the six demo photos and of the labelled set), the similarity alignment
  * checked by hand (fit recovers known transforms, warp samples correctly,
- * a tilted face comes out with level eyes).
+ * a tilted face comes out with level eyes), dlib's chip geometry on points
+ * computed by hand, and the jitter views (fixed, within dlib's ranges).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -12,6 +13,7 @@
 
 #include "align.h"
 #include "fixture_tsv.h"
+#include "jitter.h"
 #include "nets/landmark_post.h"
 #include "unit.h"
 
@@ -293,6 +295,129 @@ check_warp(void)
 	}
 }
 
+/* the image of p under x = a u - b v + tx, y = b u + a v + ty */
+static void
+apply(const of_similarity *t, double u, double v, double *x, double *y)
+{
+	*x = t->a * u - t->b * v + t->tx;
+	*y = t->b * u + t->a * v + t->ty;
+}
+
+static void
+check_dlib(void)
+{
+	double		pts[136],
+				img[136],
+				x,
+				y;
+	of_similarity t;
+	of_error	err;
+
+	/*
+	 * dlib's nose tip (point 30) sits at (0.490127, 0.515625) of its mean face;
+	 * with padding 0.25 in a 150 chip: (0.25 + 0.490127) / 1.5 * 150 = 74.0127,
+	 * (0.25 + 0.515625) / 1.5 * 150 = 76.5625.
+	 */
+	of_dlib_template(150, 0.25, pts);
+	ok(fabs(pts[60] - 74.0127) < 1e-9 && fabs(pts[61] - 76.5625) < 1e-9,
+	   "dlib template: nose tip at (%.4f, %.4f)", pts[60], pts[61]);
+	ok(isnan(pts[0]) && isnan(pts[33]) && !isnan(pts[34]), "dlib template: no jaw points");
+
+	/*
+	 * Landmarks = the template scaled 2x, turned 90 degrees, moved by (300, 10):
+	 * image = (-2v + 300, 2u + 10).  dlib puts the chip's corner pixels on the
+	 * fitted square's corners, so the map is the fit stretched by 150/149
+	 * about the middle: a = 0, b = 2 * 150 / 149, and chip pixel (74.5, 74.5)
+	 * lands where the fit sends the chip centre (75, 75): (150, 160).
+	 */
+	for (int i = 0; i < 68; i++)
+	{
+		img[2 * i] = isnan(pts[2 * i]) ? 0 : -2 * pts[2 * i + 1] + 300;
+		img[2 * i + 1] = isnan(pts[2 * i]) ? 0 : 2 * pts[2 * i] + 10;
+	}
+	ok(of_similarity_fit_dlib(img, 150, 0.25, &t, &err) == OF_OK, "dlib fit of a turned face");
+	apply(&t, 74.5, 74.5, &x, &y);
+	ok(fabs(t.a) < 1e-9 && fabs(t.b - 2.0 * 150 / 149) < 1e-9,
+	   "dlib fit: turned 90 degrees, scale 2 x 150/149 (a %.6f b %.6f)", t.a, t.b);
+	ok(fabs(x - 150) < 1e-7 && fabs(y - 160) < 1e-7, "dlib fit: middle pixel → (%.4f, %.4f)", x, y);
+	apply(&t, 0, 0, &x, &y);
+	/* corner pixel 0 → centre - (75 * 2) along each chip axis: (150 + 150, 160 - 150) */
+	ok(fabs(x - 300) < 1e-7 && fabs(y - 10) < 1e-7, "dlib fit: corner pixel → (%.4f, %.4f)", x, y);
+
+	/* the jaw and the lower lip do not move the fit */
+	img[0] += 50;
+	img[2 * 57 + 1] += 50;
+	{
+		of_similarity t2;
+
+		of_similarity_fit_dlib(img, 150, 0.25, &t2, &err);
+		ok(memcmp(&t, &t2, sizeof(t)) == 0, "dlib fit ignores the jaw and the lower lip");
+	}
+	for (int i = 0; i < 136; i++)
+		img[i] = 7;
+	ok(of_similarity_fit_dlib(img, 150, 0.25, &t, &err) == OF_EINVAL,
+	   "dlib fit: all landmarks on one point rejected");
+}
+
+static void
+check_compose(void)
+{
+	of_similarity outer = {0, 2, 300, 10},	/* (u, v) → (-2v + 300, 2u + 10) */
+				inner = {0.5, 0, 4, 6},	/* (u, v) → (0.5u + 4, 0.5v + 6) */
+				t;
+	double		x,
+				y;
+
+	/* (2, 4) → inner (5, 8) → outer (-16 + 300, 10 + 10) = (284, 20) */
+	of_similarity_compose(&outer, &inner, &t);
+	apply(&t, 2, 4, &x, &y);
+	ok(fabs(x - 284) < 1e-12 && fabs(y - 20) < 1e-12, "compose: (2, 4) → (%.3f, %.3f)", x, y);
+}
+
+static void
+check_jitter(void)
+{
+	of_jitter_view v0,
+				v1,
+				v,
+				again;
+	int			in_range = 1,
+				mirrors = 0,
+				distinct = 1;
+	double		box = 150 - 1 - 2 * 3;
+
+	of_jitter_view_get(0, 150, &v0);
+	of_jitter_view_get(1, 150, &v1);
+	ok(v0.map.a == 1 && v0.map.b == 0 && v0.map.tx == 0 && v0.map.ty == 0 && !v0.mirror,
+	   "jitter view 0: the chip itself");
+	ok(memcmp(&v0.map, &v1.map, sizeof(v0.map)) == 0 && v1.mirror, "jitter view 1: its mirror image");
+	for (int k = 2; k <= OF_JITTER_MAX; k++)
+	{
+		double		scale,
+					deg,
+					cx,
+					cy;
+		of_jitter_view prev;
+
+		of_jitter_view_get(k, 150, &v);
+		of_jitter_view_get(k, 150, &again);
+		of_jitter_view_get(k - 1, 150, &prev);
+		in_range &= memcmp(&v, &again, sizeof(v)) == 0;
+		distinct &= memcmp(&v.map, &prev.map, sizeof(v.map)) != 0;
+		scale = hypot(v.map.a, v.map.b);
+		deg = atan2(v.map.b, v.map.a) * 180 / 3.14159265358979323846;
+		apply(&v.map, 74.5, 74.5, &cx, &cy);
+		/* the face box fills 0.97-1 of the view; the view's middle moves at most 2 % of the box */
+		in_range &= scale >= box / 149 - 1e-12 && scale <= box / 0.97 / 149 + 1e-12 &&
+			fabs(deg) <= 3 + 1e-9 && fabs(cx - 74.5) <= 0.02 * box + 1e-9 &&
+			fabs(cy - 74.5) <= 0.02 * box + 1e-9;
+		mirrors += v.mirror;
+	}
+	ok(in_range, "jitter views 2..%d: the same on every call, within dlib's ranges", OF_JITTER_MAX);
+	ok(distinct, "jitter views differ from one another");
+	ok(mirrors == (OF_JITTER_MAX - 1) / 2, "every other jitter view mirrored (%d)", mirrors);
+}
+
 int
 main(void)
 {
@@ -301,5 +426,8 @@ main(void)
 	check_faceapi_by_hand();
 	check_similarity();
 	check_warp();
+	check_dlib();
+	check_compose();
+	check_jitter();
 	return unit_done();
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fixture_tsv.h"
+#include "jitter.h"
 #include "pipeline.h"
 #include "unit.h"
 
@@ -269,22 +270,53 @@ check_sample(const of_models *m, int s)
 					symmetric;
 
 		ok(in && fl && of_pipeline_align(&img, &f, OF_ALIGN_SIMILARITY, in, &err) == OF_OK &&
-		   of_pipeline_describe(m, &f, in, 0, &err) == OF_OK, "sample2: one view");
+		   of_pipeline_describe(m, &img, &f, in, 0, &err) == OF_OK, "sample2: one view");
 		memcpy(plain, f.descriptor, sizeof(plain));
-		of_pipeline_describe(m, &f, in, 1, &err);
+		of_pipeline_describe(m, &img, &f, in, 1, &err);
 		memcpy(both, f.descriptor, sizeof(both));
-		of_pipeline_describe(m, &f, in, 1, &err);
+		of_pipeline_describe(m, &img, &f, in, 1, &err);
 		same_again = memcmp(both, f.descriptor, sizeof(both)) == 0;
 		for (int y = 0; y < side; y++)
 			for (int x = 0; x < side; x++)
 				memcpy(fl + 3 * (y * side + x), in + 3 * (y * side + side - 1 - x), 3 * sizeof(float));
-		of_pipeline_describe(m, &f, fl, 1, &err);
+		of_pipeline_describe(m, &img, &f, fl, 1, &err);
 		symmetric = memcmp(both, f.descriptor, sizeof(both)) == 0;
 		for (int k = 0; k < OF_DESCRIPTOR_DIM; k++)
 			d += (double) (both[k] - plain[k]) * (both[k] - plain[k]);
 		ok(same_again, "sample2: the mirror view is deterministic");
 		ok(symmetric, "sample2: a chip and its mirror image get the same two-view descriptor");
 		ok(sqrt(d) > 1e-3 && sqrt(d) < 0.2, "sample2: two views move the descriptor a little (%.4f)", sqrt(d));
+
+		/* jittered views: sampled from the image, the same every time, the mean of the views */
+		{
+			float		jit[OF_DESCRIPTOR_DIM],
+						sum[OF_DESCRIPTOR_DIM] = {0},
+						one[OF_DESCRIPTOR_DIM];
+			double		dj = 0,
+						dm = 0;
+
+			of_pipeline_align(&img, &f, OF_ALIGN_SIMILARITY, in, &err);
+			ok(of_pipeline_describe(m, &img, &f, in, 4, &err) == OF_OK, "sample2: jitter 4");
+			memcpy(jit, f.descriptor, sizeof(jit));
+			of_pipeline_describe(m, &img, &f, in, 4, &err);
+			ok(memcmp(jit, f.descriptor, sizeof(jit)) == 0, "sample2: jitter 4 is deterministic");
+			for (int k = 0; k < 5; k++)
+			{
+				of_pipeline_view_descriptor(m, &img, &f, in, k, one, &err);
+				for (int i = 0; i < OF_DESCRIPTOR_DIM; i++)
+					sum[i] += one[i];
+			}
+			for (int i = 0; i < OF_DESCRIPTOR_DIM; i++)
+			{
+				dm = fmax(dm, fabs(sum[i] / 5 - jit[i]));
+				dj += (double) (jit[i] - both[i]) * (jit[i] - both[i]);
+			}
+			ok(dm < 1e-6, "sample2: jitter 4 = the mean of views 0-4 (max diff %.2g)", dm);
+			ok(sqrt(dj) > 1e-3 && sqrt(dj) < 0.2,
+			   "sample2: jittered views move the descriptor a little from two views (%.4f)", sqrt(dj));
+			ok(of_pipeline_view_descriptor(m, &img, &f, in, OF_JITTER_MAX + 1, one, &err) == OF_EINVAL,
+			   "sample2: no view past the most jitter allows");
+		}
 		free(in);
 		free(fl);
 	}
