@@ -2,6 +2,7 @@
  * Detection and verification accuracy of the pipeline's configurations.
  *
  *   accuracy [-m MODEL] [--faces DIR] [--lfw DIR] [--limit N] [--jitter N] [--chip NAME]
+ *            [--dump PREFIX]
  *
  * faces/ (labels.tsv: relpath, identity, expected face count): per folder,
  * images whose face count matches, faces found vs expected.
@@ -17,8 +18,9 @@
  *
  * --jitter N: for the default detector, also descriptors averaged over 1, 5,
  * 10 and 20 extra views (those <= N; each view is one more recognizer run
- * per image).  --chip NAME: only that chip geometry for the default
- * detector (the jitter runs are long).
+ * per image).  --chip NAME: only the default detector, in that chip
+ * geometry (the jitter runs are long).  --dump PREFIX: write the default
+ * detector's descriptors for bench/open_set (PREFIX-GEOMETRY-jN.tsv).
  */
 #define _DEFAULT_SOURCE
 
@@ -189,6 +191,7 @@ typedef struct lfw_image
 	char		path[600];
 	int			found[NDET];	/* any face / central face: bit 0 any, bit 1 central */
 	int			prominent_ok[3];	/* rules: area*score, area, score pick the central face */
+	double		box[5];			/* default detector's central face: x, y, w, h, score */
 	int			multi;			/* >1 face (default config) */
 	float		desc[NDET_LFW][NGEOM][NJIT][OF_DESCRIPTOR_DIM];
 } lfw_image;
@@ -524,8 +527,44 @@ print_verification(const lfw_image *imgs, const pair *train, int ntrain, const p
 	free(pout);
 }
 
+/*
+ * The default detector's central faces as `openface embed` prints them, one
+ * file PREFIX-GEOMETRY-jN.tsv per chip geometry and jitter (for open_set).
+ */
 static void
-run_lfw(const of_models *m, const char *root, int limit, int max_jitter)
+dump_descriptors(const lfw_image *imgs, int n, const char *prefix, int max_jitter)
+{
+	for (int g = 0; g < NGEOM; g++)
+		for (int j = 0; j < NJIT && jitter_at[j] <= max_jitter; j++)
+		{
+			char		path[1024];
+			FILE	   *fp;
+
+			if (only_geom >= 0 && g != only_geom)
+				continue;
+			snprintf(path, sizeof(path), "%s-%s-j%d.tsv", prefix, geom_names[g], jitter_at[j]);
+			if ((fp = fopen(path, "w")) == NULL)
+			{
+				perror(path);
+				continue;
+			}
+			for (int i = 0; i < n; i++)
+			{
+				if (!(imgs[i].found[1] & 2))
+					continue;
+				fprintf(fp, "%s\t0\t%.6f\t%.2f\t%.2f\t%.2f\t%.2f\t", imgs[i].path, imgs[i].box[4],
+						imgs[i].box[0], imgs[i].box[1], imgs[i].box[2], imgs[i].box[3]);
+				for (int d = 0; d < OF_DESCRIPTOR_DIM; d++)
+					fprintf(fp, "%s%.9g", d ? " " : "", imgs[i].desc[1][g][j][d]);
+				fputc('\n', fp);
+			}
+			fclose(fp);
+			fprintf(stderr, "accuracy: wrote %s\n", path);
+		}
+}
+
+static void
+run_lfw(const of_models *m, const char *root, int limit, int max_jitter, const char *dump)
 {
 	lfw_image  *imgs = NULL;
 	int			n = list_images(root, &imgs),
@@ -558,7 +597,7 @@ run_lfw(const of_models *m, const char *root, int limit, int max_jitter)
 			fprintf(stderr, "accuracy: cannot decode %s\n", path);
 			continue;
 		}
-		for (int k = 0; k < NDET_LFW; k++)
+		for (int k = only_geom >= 0 ? 1 : 0; k < NDET_LFW; k++)
 		{
 			of_pipeline_options o;
 			of_detection *d = NULL;
@@ -599,6 +638,14 @@ run_lfw(const of_models *m, const char *root, int limit, int max_jitter)
 					if (d[j].x == faces[c].x && d[j].y == faces[c].y)
 						det = d[j];
 				imgs[i].found[k] |= 2;
+				if (k == 1)
+				{
+					imgs[i].box[0] = det.x;
+					imgs[i].box[1] = det.y;
+					imgs[i].box[2] = det.w;
+					imgs[i].box[3] = det.h;
+					imgs[i].box[4] = det.score;
+				}
 				if (of_pipeline_landmarks(m, &img, &det, &face, &err) != OF_OK ||
 					describe_all(m, &img, &face, input, k == 1 ? only_geom : -1,
 								 k == 1 ? max_jitter : 0,
@@ -649,7 +696,7 @@ run_lfw(const of_models *m, const char *root, int limit, int max_jitter)
 		}
 	}
 	printf("\n## LFW view 1: %d images\n", n);
-	for (int k = 0; k < NDET_LFW; k++)
+	for (int k = only_geom >= 0 ? 1 : 0; k < NDET_LFW; k++)
 		printf("%-40s any face %d (%.2f%%), central face %d (%.2f%%)\n", det_names[k],
 			   any[k], 100.0 * any[k] / n, central[k], 100.0 * central[k] / n);
 	printf("most prominent face = central face, on %d images with several faces (default detector):"
@@ -662,7 +709,7 @@ run_lfw(const of_models *m, const char *root, int limit, int max_jitter)
 	printf("%-34s %-10s %6s %-4s %9s %8s %8s %8s %15s\n", "detector", "chip", "jitter", "desc",
 		   "threshold", "train", "test", "test@0.6", "10-fold");
 	if (ntrain > 1 && ntest > 0)
-		for (int k = 0; k < NDET_LFW; k++)
+		for (int k = only_geom >= 0 ? 1 : 0; k < NDET_LFW; k++)
 			for (int g = 0; g < NGEOM; g++)
 			{
 				if (k == 1 && only_geom >= 0 && g != only_geom)
@@ -671,6 +718,8 @@ run_lfw(const of_models *m, const char *root, int limit, int max_jitter)
 					for (int l2 = 0; l2 < 2; l2++)
 						print_verification(imgs, train, ntrain, test, ntest, k, g, j, l2);
 			}
+	if (dump)
+		dump_descriptors(imgs, n, dump, max_jitter);
 	free(train);
 	free(test);
 	free(imgs);
@@ -682,7 +731,8 @@ main(int argc, char **argv)
 {
 	const char *model = getenv("OPENFACE_MODEL_FILE");
 	const char *faces = NULL,
-			   *lfw = NULL;
+			   *lfw = NULL,
+			   *dump = NULL;
 	int			limit = 0,
 				max_jitter = 1;
 	of_models  *m;
@@ -705,6 +755,8 @@ main(int argc, char **argv)
 			max_jitter = atoi(argv[++i]);
 			max_jitter = max_jitter < 0 ? 0 : max_jitter > OF_JITTER_MAX ? OF_JITTER_MAX : max_jitter;
 		}
+		else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+			dump = argv[++i];
 		else if (strcmp(argv[i], "--chip") == 0 && i + 1 < argc)
 		{
 			i++;
@@ -714,7 +766,8 @@ main(int argc, char **argv)
 		}
 		else
 		{
-			fprintf(stderr, "usage: accuracy [-m MODEL] [--faces DIR] [--lfw DIR] [--limit N] [--jitter N] [--chip NAME]\n");
+			fprintf(stderr, "usage: accuracy [-m MODEL] [--faces DIR] [--lfw DIR] [--limit N] [--jitter N] [--chip NAME]\n"
+					"                [--dump PREFIX]\n");
 			return 2;
 		}
 	}
@@ -726,7 +779,7 @@ main(int argc, char **argv)
 	if (faces)
 		run_faces(m, faces);
 	if (lfw)
-		run_lfw(m, lfw, limit, max_jitter);
+		run_lfw(m, lfw, limit, max_jitter, dump);
 	of_models_close(m);
 	return 0;
 }
