@@ -299,6 +299,21 @@ main(void)
 				}
 			ok(deg_ok, "links are in range, within degree caps and level-consistent");
 		}
+		{
+			size_t		wrong = 0;
+
+			for (size_t i = 0; i < n; i++)
+				for (int l = 0; l <= of_hnsw_level(g, i); l++)
+				{
+					int			c;
+					const int32_t *nb = of_hnsw_neighbours(g, i, l, &c);
+					const float *nd = of_hnsw_distances(g, i, l);
+
+					for (int t = 0; t < c; t++)
+						wrong += nd[t] != of_l2_squared(x + i * DIM, x + (size_t) nb[t] * DIM, DIM);
+				}
+			ok(wrong == 0, "every link's stored distance is its distance (%zu wrong)", wrong);
+		}
 		free(order);
 		free(seen);
 		of_hnsw_free(g);

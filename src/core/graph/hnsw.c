@@ -20,6 +20,9 @@
  */
 #define PREFETCH_AHEAD	4
 
+/* A list's distances share its allocation with the ids (struct of_hnsw). */
+_Static_assert(sizeof(float) == sizeof(int32_t), "a distance takes an id's room");
+
 struct of_hnsw
 {
 	size_t		dim;
@@ -31,7 +34,12 @@ struct of_hnsw
 	size_t		cap;
 	float	   *vecs;
 	uint8_t    *levels;
-	int32_t   **links;			/* per node: [cnt, m0 ids], then [cnt, m ids] per level */
+	/*
+	 * Per node: [cnt, m0 ids], then [cnt, m ids] per level; then as many
+	 * floats, each id's squared distance from the node in its slot (the cnt
+	 * slots unused), so pruning a full list never recomputes them.
+	 */
+	int32_t   **links;
 	pthread_mutex_t *locks;
 	pthread_mutex_t glock;		/* entry point and top level */
 	long		entry;
@@ -78,6 +86,15 @@ static inline int32_t *
 list_at(const of_hnsw *g, size_t node, int level)
 {
 	return g->links[node] + link_offset(g, level);
+}
+
+/* The distances of list_at's ids: dists_at(...)[i] goes with list_at(...)[i + 1]. */
+static inline float *
+dists_at(const of_hnsw *g, size_t node, int level)
+{
+	float	   *d = (float *) (g->links[node] + link_offset(g, g->levels[node] + 1));
+
+	return d + link_offset(g, level) + 1;
 }
 
 of_hnsw *
@@ -129,9 +146,12 @@ of_hnsw_free(of_hnsw *g)
 size_t
 of_hnsw_node_bytes(const of_hnsw *g)
 {
-	/* Vector, level-0 list, an average share of upper lists, bookkeeping. */
-	return g->dim * sizeof(float) + (size_t) (g->m0 + 1) * sizeof(int32_t) +
-		(size_t) (g->m + 1) * sizeof(int32_t) / (size_t) (g->m - 1) +
+	/*
+	 * Vector, level-0 list and its distances, an average share of upper
+	 * lists, bookkeeping.
+	 */
+	return g->dim * sizeof(float) + (size_t) (g->m0 + 1) * 2 * sizeof(int32_t) +
+		(size_t) (g->m + 1) * 2 * sizeof(int32_t) / (size_t) (g->m - 1) +
 		sizeof(pthread_mutex_t) + sizeof(int32_t *) + 1 + 16;
 }
 
@@ -185,7 +205,8 @@ of_hnsw_append(of_hnsw *g, const float *v, of_error *err)
 		return -1;
 	}
 	level = of_hnsw_random_level(of_splitmix64(g->seed ^ (uint64_t) g->n), g->m);
-	words = link_offset(g, level + 1);
+	/* The ids, then as many distances. */
+	words = 2 * link_offset(g, level + 1);
 	g->links[g->n] = calloc(words, sizeof(int32_t));
 	if (g->links[g->n] == NULL)
 	{
@@ -230,6 +251,12 @@ of_hnsw_neighbours(const of_hnsw *g, size_t node, int level, int *n)
 
 	*n = l[0];
 	return l + 1;
+}
+
+const float *
+of_hnsw_distances(const of_hnsw *g, size_t node, int level)
+{
+	return dists_at(g, node, level);
 }
 
 static void
@@ -393,22 +420,23 @@ greedy(of_hnsw *g, const float *q, uint32_t ep, int level)
 }
 
 /*
- * Add link node->add at level.  When the list is full, the heuristic runs
- * over the old links plus the new one; if it keeps the new link, that link
- * replaces the farthest old link the heuristic would drop.  The list stays
- * full: shrinking it to the heuristic's choice cuts links that are the only
- * way into tight clusters.
+ * Add link node->add at level, add being d from node.  When the list is
+ * full, the heuristic runs over the old links plus the new one; if it keeps
+ * the new link, that link replaces the farthest old link the heuristic would
+ * drop.  The list stays full: shrinking it to the heuristic's choice cuts
+ * links that are the only way into tight clusters.
  */
 static void
-add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, int level)
+add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, float add_d, int level)
 {
 	int			cap = level == 0 ? g->m0 : g->m;
 	int32_t    *l;
-	const float *base = g->vecs + (size_t) node * g->dim;
+	float	   *ld;
 	int			n;
 
 	pthread_mutex_lock(&g->locks[node]);
 	l = list_at(g, node, level);
+	ld = dists_at(g, node, level);
 	n = l[0];
 	for (int i = 0; i < n; i++)
 		if ((uint32_t) l[i + 1] == add)
@@ -416,6 +444,7 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, int level)
 	if (n < cap)
 	{
 		l[1 + n] = (int32_t) add;
+		ld[n] = add_d;
 		l[0] = n + 1;
 	}
 	else
@@ -426,18 +455,12 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, int level)
 		long		drop = -1;
 		float		dropd = -1.0f;
 
-		for (int i = 0; i < n && i < PREFETCH_AHEAD; i++)
-			prefetch_node(g, l[i + 1]);
 		/* Insertion-sort the old links plus the new one by distance. */
 		for (int i = 0; i <= n; i++)
 		{
 			uint32_t	id = i < n ? (uint32_t) l[i + 1] : add;
-			float		d;
+			float		d = i < n ? ld[i] : add_d;
 			size_t		j = cnt++;
-
-			if (i + PREFETCH_AHEAD < n)
-				prefetch_node(g, l[i + 1 + PREFETCH_AHEAD]);
-			d = of_l2_squared(base, g->vecs + (size_t) id * g->dim, g->dim);
 
 			while (j > 0 && s->pdd[j - 1] > d)
 			{
@@ -459,21 +482,20 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, int level)
 			for (int i = 0; i < n; i++)
 			{
 				int			chosen = 0;
-				float		d;
 
 				for (size_t t = 0; t < k && !chosen; t++)
 					chosen = s->pids[s->psel[t]] == (uint32_t) l[i + 1];
-				if (chosen)
-					continue;
-				d = of_l2_squared(base, g->vecs + (size_t) l[i + 1] * g->dim, g->dim);
-				if (d > dropd)
+				if (!chosen && ld[i] > dropd)
 				{
-					dropd = d;
+					dropd = ld[i];
 					drop = i;
 				}
 			}
 			if (drop >= 0)
+			{
 				l[1 + drop] = (int32_t) add;
+				ld[drop] = add_d;
+			}
 		}
 	}
 done:
@@ -525,6 +547,7 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 			size_t		cnt,
 						k;
 			int32_t    *mine;
+			float	   *mine_d;
 
 			if (!search_level(g, s, q, l, g->ef))
 				goto fail;
@@ -547,14 +570,20 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 			 */
 			pthread_mutex_lock(&g->locks[node]);
 			mine = list_at(g, node, l);
+			mine_d = dists_at(g, node, l);
 			{
 				int			had = mine[0];
-				int32_t		old[2 * OF_HNSW_MAX_M + 2];
+				int32_t		old[2 * OF_HNSW_MAX_M];
+				float		old_d[2 * OF_HNSW_MAX_M];
 				size_t		w = k;
 
 				memcpy(old, mine + 1, (size_t) had * sizeof(int32_t));
+				memcpy(old_d, mine_d, (size_t) had * sizeof(float));
 				for (size_t i = 0; i < k; i++)
+				{
 					mine[1 + i] = (int32_t) s->ids[s->sel[i]];
+					mine_d[i] = s->dd[s->sel[i]];
+				}
 				for (int i = 0; i < had && w < (size_t) cap; i++)
 				{
 					size_t		t;
@@ -563,14 +592,17 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 						if (mine[1 + t] == old[i])
 							break;
 					if (t == w)
-						mine[1 + w++] = old[i];
+					{
+						mine[1 + w] = old[i];
+						mine_d[w++] = old_d[i];
+					}
 				}
 				mine[0] = (int32_t) w;
 			}
 			pthread_mutex_unlock(&g->locks[node]);
 
 			for (size_t i = 0; i < k; i++)
-				add_link(g, s, s->ids[s->sel[i]], node, l);
+				add_link(g, s, s->ids[s->sel[i]], node, s->dd[s->sel[i]], l);
 
 			/* Next level: a fresh search starting from this level's results. */
 			new_epoch(s);
@@ -727,6 +759,8 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 		size_t		k;
 		long		best = -1;
 		int32_t    *l;
+		float	   *ld,
+					d;
 
 		if (seen[u])
 			continue;
@@ -748,8 +782,13 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 		if (best < 0)
 			best = g->entry;
 		l = list_at(g, (size_t) best, 0);
+		ld = dists_at(g, (size_t) best, 0);
+		d = of_l2_squared(g->vecs + (size_t) best * g->dim, g->vecs + u * g->dim, g->dim);
 		if (l[0] < g->m0)
+		{
+			ld[l[0]] = d;
 			l[++l[0]] = (int32_t) u;
+		}
 		else
 		{
 			/* Give up the link whose target other nodes also reach most. */
@@ -760,6 +799,7 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 					drop = i;
 			indeg[l[drop]]--;
 			l[drop] = (int32_t) u;
+			ld[drop - 1] = d;
 		}
 		indeg[u]++;
 		(*repaired)++;

@@ -45,6 +45,9 @@ const float *of_hnsw_vector(const of_hnsw *g, size_t node);
 /* Neighbours of node at level (count in *n). */
 const int32_t *of_hnsw_neighbours(const of_hnsw *g, size_t node, int level, int *n);
 
+/* Their squared distances from node, in the same order (kept for pruning). */
+const float *of_hnsw_distances(const of_hnsw *g, size_t node, int level);
+
 /*
  * Make every node reachable from the entry point at level 0: the pruning of
  * full neighbour lists can drop the only links into a tight cluster.  Each
