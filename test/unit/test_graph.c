@@ -11,6 +11,7 @@
 #include "heap.h"
 #include "graph/hnsw.h"
 #include "graph/idmap.h"
+#include "graph/select.h"
 #include "graph/sq8.h"
 #include "unit.h"
 
@@ -220,6 +221,49 @@ main(void)
 			of_sq8_prepare(&sq, q, &qq);
 			ex = of_l2_distance(q, far, DIM);
 			ok(of_sq8_l2_lower_bound(of_sq8_l2_squared(&qq, code), r) <= ex, "clamped code keeps a valid bound");
+		}
+		free(x);
+		free(q);
+	}
+	/* neighbour selection: a walk split anywhere is the whole walk */
+	{
+		float	   *q;
+		size_t		n = 49;
+		float	   *x = make_faces(7, 7, &q, 1);
+		const float *vp[49];
+		float		d2[49];
+		size_t		all[49],
+					part[49],
+					k = 0;
+		int			same = 1;
+
+		for (size_t i = 0; i < n; i++)
+		{
+			size_t		j = i;
+			float		d = of_l2_squared(q, x + i * DIM, DIM);
+
+			while (j > 0 && d2[j - 1] > d)
+			{
+				d2[j] = d2[j - 1];
+				vp[j] = vp[j - 1];
+				j--;
+			}
+			d2[j] = d;
+			vp[j] = x + i * DIM;
+		}
+		/* 3 ends the walk at keep, 24 at the last candidate */
+		for (size_t keep = 3; keep <= 24; keep += 21)
+		{
+			k = of_graph_select(vp, d2, n, keep, DIM, all);
+			for (size_t p = 0; p <= n; p++)
+			{
+				size_t		kp = of_graph_select_more(vp, d2, 0, p, keep, DIM, part, 0);
+
+				kp = of_graph_select_more(vp, d2, p, n, keep, DIM, part, kp);
+				same &= kp == k && memcmp(part, all, k * sizeof(size_t)) == 0;
+			}
+			ok(same && k > 1 && k < n, "selection split at any candidate equals the whole (keep %zu: %zu kept)",
+			   keep, k);
 		}
 		free(x);
 		free(q);

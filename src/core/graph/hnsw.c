@@ -450,8 +450,8 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, float add_d, int l
 	else
 	{
 		size_t		k,
+					at = 0,
 					cnt = 0;
-		int			kept_new = 0;
 		long		drop = -1;
 		float		dropd = -1.0f;
 
@@ -472,12 +472,20 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, float add_d, int l
 			s->pids[j] = id;
 		}
 		for (size_t i = 0; i < cnt; i++)
-			s->pvp[i] = g->vecs + (size_t) s->pids[i] * g->dim;
-		k = of_graph_select(s->pvp, s->pdd, cnt, (size_t) cap, g->dim, s->psel);
-		for (size_t i = 0; i < k; i++)
-			kept_new |= s->pids[s->psel[i]] == add;
-		if (kept_new)
 		{
+			s->pvp[i] = g->vecs + (size_t) s->pids[i] * g->dim;
+			if (s->pids[i] == add)
+				at = i;
+		}
+
+		/*
+		 * Whether the new link is kept depends only on the links nearer than
+		 * it: walk those first, and the rest only when it is.
+		 */
+		k = of_graph_select_more(s->pvp, s->pdd, 0, at + 1, (size_t) cap, g->dim, s->psel, 0);
+		if (k > 0 && s->psel[k - 1] == at)
+		{
+			k = of_graph_select_more(s->pvp, s->pdd, at + 1, cnt, (size_t) cap, g->dim, s->psel, k);
 			/* The farthest old link the heuristic did not keep. */
 			for (int i = 0; i < n; i++)
 			{
