@@ -1,13 +1,15 @@
 /*
  * The in-memory build graph alone (src/core/graph/hnsw.c), without
- * PostgreSQL: link time, memory, recall@10 against the exact answer and a
- * fingerprint of the graph, on vectors shaped like real face descriptors
- * (gen/realfaces.h).  Two builds of hnsw.c compared at one thread and the
- * same seed must print the same fingerprint when they build the same graph.
+ * PostgreSQL: link time, then connect and fill as fgbuild.c does, memory,
+ * recall@10 against the exact answer and a fingerprint of the graph, on
+ * vectors shaped like real face descriptors (gen/realfaces.h).  Two builds
+ * of hnsw.c compared at one thread and the same seed must print the same
+ * fingerprint when they build the same graph.
  *
- *   graph_link N [THREADS [M [EF_CONSTRUCTION [EF_SEARCH [N_QUERIES]]]]]
+ *   graph_link N [THREADS [M [EF_CONSTRUCTION [EF_SEARCH[,EF_SEARCH...] [N_QUERIES [FILL]]]]]]
  *
- * defaults 100000 1 24 100 64 1000: the index's defaults (fg.h).  Build it
+ * defaults 100000 1 24 100 64 1000 1: the index's defaults (fg.h); FILL 0
+ * leaves out of_hnsw_fill.  Build it
  * from the repository root after `make`:
  *
  *   cc -std=c11 -O2 -Isrc/core -Igen -o graph_link bench/graph_link.c \
@@ -107,27 +109,30 @@ main(int argc, char **argv)
 	int			threads = argc > 2 ? atoi(argv[2]) : 1;
 	int			m = argc > 3 ? atoi(argv[3]) : 24;
 	int			efc = argc > 4 ? atoi(argv[4]) : 100;
-	int			efs = argc > 5 ? atoi(argv[5]) : 64;
+	const char *efs = argc > 5 ? argv[5] : "64";
 	size_t		nq = argc > 6 ? (size_t) atol(argv[6]) : 1000;
+	int			fill = argc > 7 ? atoi(argv[7]) : 1;
 	float	   *x = malloc(n * DIM * sizeof(float));
 	float	   *q = malloc(nq * DIM * sizeof(float));
 	float	   *centres = malloc(n * DIM * sizeof(float));
-	uint64_t	state = SEED,
-				answers = 1469598103934665603ULL;
+	uint64_t	state = SEED;
+	float	   *kth = malloc(nq * sizeof(float));
 	size_t		ids = 0,
-				hits = 0,
-				fill = 0;
+				filled = 0,
+				repaired,
+				links = 0;
 	int			left = 0;
 	of_error	err;
 	of_hnsw    *g;
 	double		t0,
-				link_s;
+				link_s,
+				fill_s;
 	unsigned long long link_dist,
-				search_dist = 0;
+				fill_dist;
 
-	if (!x || !q || !centres || n == 0)
+	if (!x || !q || !centres || !kth || n == 0)
 	{
-		fprintf(stderr, "usage: %s N [THREADS [M [EF_CONSTRUCTION [EF_SEARCH [N_QUERIES]]]]]\n", argv[0]);
+		fprintf(stderr, "usage: %s N [THREADS [M [EF_CONSTRUCTION [EF_SEARCH[,EF_SEARCH...] [N_QUERIES [FILL]]]]]]\n", argv[0]);
 		return 2;
 	}
 	/* The items and queries of bench/index_data.c with the same seed. */
@@ -160,42 +165,70 @@ main(int argc, char **argv)
 	}
 	link_s = now() - t0;
 	link_dist = ndist;
+	t0 = now();
+	if (of_hnsw_connect(g, &repaired, &err) != OF_OK ||
+		(fill && of_hnsw_fill(g, threads, &filled, &err) != OF_OK))
+	{
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	fill_s = now() - t0;
+	fill_dist = ndist - link_dist;
 	for (size_t v = 0; v < n; v++)
 	{
 		int			c;
 
 		(void) of_hnsw_neighbours(g, v, 0, &c);
-		fill += (size_t) c;
+		links += (size_t) c;
 	}
-	for (size_t i = 0; i < nq; i++)
-	{
-		uint32_t	got[K];
-		size_t		k;
-		float		kth;
-		unsigned long long before = ndist;
-
-		k = of_hnsw_search(g, q + i * DIM, K, efs, got, &err);
-		search_dist += ndist - before;
-		kth = kth_distance(x, n, q + i * DIM);
-		for (size_t t = 0; t < k; t++)
-		{
-			answers = (answers ^ got[t]) * 1099511628211ULL;
-			hits += of_l2_squared(q + i * DIM, x + (size_t) got[t] * DIM, DIM) <= kth;
-		}
-	}
-	printf("n %zu threads %d m %d efc %d: link %.2f s, %zu bytes (%.0f/row, node_bytes %zu), "
-		   "level-0 fill %.1f of %d, graph %016llx, answers %016llx, recall@10 ef %d %.4f",
-		   n, threads, m, efc, link_s, of_hnsw_bytes(g), (double) of_hnsw_bytes(g) / (double) n,
-		   of_hnsw_node_bytes(g), (double) fill / (double) n, 2 * m,
-		   (unsigned long long) fingerprint(g), (unsigned long long) answers,
-		   efs, (double) hits / (double) (nq * K));
+	printf("n %zu threads %d m %d efc %d: link %.2f s, connect+fill %.2f s (%zu + %zu links), "
+		   "%zu bytes (%.0f/row, node_bytes %zu), level-0 links %.1f of %d, graph %016llx",
+		   n, threads, m, efc, link_s, fill_s, repaired, filled,
+		   of_hnsw_bytes(g), (double) of_hnsw_bytes(g) / (double) n,
+		   of_hnsw_node_bytes(g), (double) links / (double) n, 2 * m,
+		   (unsigned long long) fingerprint(g));
 	if (link_dist > 0)
-		printf(", link distances %llu (%.0f/row), search distances %.0f/query",
-			   link_dist, (double) link_dist / (double) n, (double) search_dist / (double) nq);
+		printf(", distances/row: link %.0f, connect+fill %.0f",
+			   (double) link_dist / (double) n, (double) fill_dist / (double) n);
 	printf("\n");
+
+	for (size_t i = 0; i < nq; i++)
+		kth[i] = kth_distance(x, n, q + i * DIM);
+	for (const char *e = efs; *e != '\0';)
+	{
+		char	   *end;
+		int			ef = (int) strtol(e, &end, 10);
+		uint64_t	answers = 1469598103934665603ULL;
+		size_t		hits = 0;
+		unsigned long long search_dist = 0;
+
+		if (end == e)
+			break;
+		e = *end == ',' ? end + 1 : end;
+		for (size_t i = 0; i < nq; i++)
+		{
+			uint32_t	got[K];
+			size_t		k;
+			unsigned long long before = ndist;
+
+			k = of_hnsw_search(g, q + i * DIM, K, ef, got, &err);
+			search_dist += ndist - before;
+			for (size_t t = 0; t < k; t++)
+			{
+				answers = (answers ^ got[t]) * 1099511628211ULL;
+				hits += of_l2_squared(q + i * DIM, x + (size_t) got[t] * DIM, DIM) <= kth[i];
+			}
+		}
+		printf("  ef %3d: recall@10 %.4f, answers %016llx", ef,
+			   (double) hits / (double) (nq * K), (unsigned long long) answers);
+		if (link_dist > 0)
+			printf(", distances/query %.0f", (double) search_dist / (double) nq);
+		printf("\n");
+	}
 	of_hnsw_free(g);
 	free(x);
 	free(q);
 	free(centres);
+	free(kth);
 	return 0;
 }

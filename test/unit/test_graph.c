@@ -313,6 +313,29 @@ main(void)
 			free(qu);
 			free(sn);
 		}
+		{
+			size_t		added = 0,
+						full[2] = {0, 0};
+			of_status	st;
+
+			for (int pass = 0; pass < 2; pass++)
+			{
+				if (pass == 1)
+				{
+					st = of_hnsw_fill(g, threads, &added, &err);
+					ok(st == OF_OK && added > 0, "fill adds %zu links", added);
+				}
+				for (size_t i = 0; i < n; i++)
+				{
+					int			c;
+
+					(void) of_hnsw_neighbours(g, i, 0, &c);
+					full[pass] += c == 24;
+				}
+			}
+			ok(full[1] > n * 9 / 10, "fill leaves most level-0 lists full (%zu of %zu, %zu before)",
+			   full[1], n, full[0]);
+		}
 		r = recall(g, x, n, q, 200, 80);
 		unit_diag("recall@10 ef=80 threads=%d: %.4f", threads, r);
 		ok(r >= 0.97, "graph recall@10 >= 0.97 (%.4f, %d threads)", r, threads);
@@ -337,11 +360,15 @@ main(void)
 					if (c > (l ? 12 : 24))
 						deg_ok = 0;
 					for (int t = 0; t < c; t++)
+					{
 						if (nb[t] < 0 || (size_t) nb[t] >= n || (size_t) nb[t] == i ||
 							of_hnsw_level(g, (size_t) nb[t]) < l)
 							deg_ok = 0;
+						for (int u = 0; u < t; u++)
+							deg_ok &= nb[u] != nb[t];
+					}
 				}
-			ok(deg_ok, "links are in range, within degree caps and level-consistent");
+			ok(deg_ok, "links are in range, distinct, within degree caps and level-consistent");
 		}
 		{
 			size_t		wrong = 0;

@@ -20,6 +20,20 @@
  */
 #define PREFETCH_AHEAD	4
 
+/*
+ * of_hnsw_fill looks for a node's fill through its FILL_VIA nearest links:
+ * at 100k realistic rows (bench/graph_link) 8 of them find as good a fill
+ * as all (recall@10 at ef 64 0.969 against 0.970) for a third of the
+ * distances (210 a row against 647).  It prefetches further ahead than a
+ * search: it has all of a node's candidates at once.
+ */
+#define FILL_VIA	8
+#define FILL_PREFETCH_AHEAD 16
+/* Nodes filled between looks at of_cancelled(). */
+#define FILL_CHUNK	4096
+/* Most threads of_hnsw_link and of_hnsw_fill start. */
+#define MAX_THREADS 16
+
 /* A list's distances share its allocation with the ids (struct of_hnsw). */
 _Static_assert(sizeof(float) == sizeof(int32_t), "a distance takes an id's room");
 
@@ -65,6 +79,7 @@ typedef struct scratch
 	float	   *pdd;
 	uint32_t   *pids;
 	size_t		cap;
+	int32_t    *two;			/* of_hnsw_fill's candidates */
 } scratch;
 
 int
@@ -273,6 +288,7 @@ scratch_free(scratch *s)
 	free(s->pvp);
 	free(s->pdd);
 	free(s->pids);
+	free(s->two);
 }
 
 static int
@@ -292,8 +308,9 @@ scratch_init(scratch *s, const of_hnsw *g)
 	s->pvp = malloc(s->cap * sizeof(float *));
 	s->pdd = malloc(s->cap * sizeof(float));
 	s->pids = malloc(s->cap * sizeof(uint32_t));
+	s->two = malloc((size_t) FILL_VIA * (size_t) g->m0 * sizeof(int32_t));
 	if (!s->mark || !s->sel || !s->vp || !s->dd || !s->ids ||
-		!s->psel || !s->pvp || !s->pdd || !s->pids)
+		!s->psel || !s->pvp || !s->pdd || !s->pids || !s->two)
 	{
 		scratch_free(s);
 		return 0;
@@ -636,9 +653,14 @@ fail:
 	return 0;
 }
 
+/* One node's work in a job: 0 when out of memory. */
+typedef int (*node_step) (of_hnsw *g, scratch *s, size_t node, void *arg);
+
 typedef struct job
 {
 	of_hnsw    *g;
+	node_step	step;
+	void	   *arg;
 	size_t		next;			/* shared cursor, under g->glock-free atomic */
 	size_t		to;
 	int			failed;
@@ -661,7 +683,7 @@ worker(void *arg)
 
 		if (i >= j->to || __atomic_load_n(&j->failed, __ATOMIC_SEQ_CST))
 			break;
-		if (!insert_node(j->g, &s, (uint32_t) i))
+		if (!j->step(j->g, &s, i, j->arg))
 		{
 			__atomic_store_n(&j->failed, 1, __ATOMIC_SEQ_CST);
 			break;
@@ -671,38 +693,49 @@ worker(void *arg)
 	return NULL;
 }
 
-of_status
-of_hnsw_link(of_hnsw *g, size_t from, size_t to, int nthreads, of_error *err)
+/* Run a job on nthreads threads, this one included; 0 when it failed. */
+static int
+run_job(job *j, int nthreads)
 {
-	job			j = {g, from, to, 0};
-	pthread_t	th[16];
+	pthread_t	th[MAX_THREADS];
 	int			started = 0;
 	sigset_t	all,
 				old;
 
-	if (to > g->n || from > to)
-		return of_fail(err, OF_EINVAL, "bad node range");
-	if (nthreads < 1)
-		nthreads = 1;
-	if (nthreads > 16)
-		nthreads = 16;
-	/* The first node of an empty graph must be alone: it becomes the entry. */
-	if (g->entry < 0 && from < to)
-		worker(&(job) {g, from, from + 1, 0}), j.next = from + 1;
-
-	if (nthreads > 1 && to - j.next > 64)
+	if (nthreads > MAX_THREADS)
+		nthreads = MAX_THREADS;
+	if (nthreads > 1 && j->to - j->next > 64)
 	{
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
 		for (int t = 0; t < nthreads - 1; t++)
-			if (pthread_create(&th[t], NULL, worker, &j) == 0)
+			if (pthread_create(&th[t], NULL, worker, j) == 0)
 				started++;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	worker(&j);
+	worker(j);
 	for (int t = 0; t < started; t++)
 		pthread_join(th[t], NULL);
-	if (j.failed)
+	return !j->failed;
+}
+
+static int
+link_step(of_hnsw *g, scratch *s, size_t node, void *arg)
+{
+	return insert_node(g, s, (uint32_t) node);
+}
+
+of_status
+of_hnsw_link(of_hnsw *g, size_t from, size_t to, int nthreads, of_error *err)
+{
+	job			j = {g, link_step, NULL, from, to, 0};
+
+	if (to > g->n || from > to)
+		return of_fail(err, OF_EINVAL, "bad node range");
+	/* The first node of an empty graph must be alone: it becomes the entry. */
+	if (g->entry < 0 && from < to)
+		worker(&(job) {g, link_step, NULL, from, from + 1, 0}), j.next = from + 1;
+	if (!run_job(&j, nthreads))
 		return of_fail(err, OF_ENOMEM, "out of memory linking the graph");
 	return OF_OK;
 }
@@ -817,6 +850,113 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 	free(queue);
 	free(indeg);
 	return OF_OK;
+}
+
+/* What the threads of of_hnsw_fill share. */
+typedef struct fill_job
+{
+	const uint16_t *chosen;		/* each level-0 list's length before filling */
+	size_t		added;
+} fill_job;
+
+/*
+ * Top up node v's level-0 list from the nodes two links away through its
+ * FILL_VIA nearest links.  Reads other lists only up to their chosen
+ * length, which filling never changes: threads need no locks.
+ */
+static int
+fill_step(of_hnsw *g, scratch *s, size_t v, void *arg)
+{
+	fill_job   *f = arg;
+	int32_t    *l = list_at(g, v, 0);
+	float	   *ld = dists_at(g, v, 0);
+	const float *base = g->vecs + v * g->dim;
+	size_t		room = (size_t) (g->m0 - l[0]),
+				cnt = 0;
+	int			via[2 * OF_HNSW_MAX_M];
+
+	if (room == 0)
+		return 1;
+	/* The nearest links first: the list is in the order links came. */
+	for (int i = 0; i < l[0]; i++)
+	{
+		int			j = i;
+
+		while (j > 0 && ld[via[j - 1]] > ld[i])
+		{
+			via[j] = via[j - 1];
+			j--;
+		}
+		via[j] = i;
+	}
+	new_epoch(s);
+	s->mark[v] = s->epoch;
+	for (int i = 0; i < l[0]; i++)
+		s->mark[l[i + 1]] = s->epoch;
+	for (int i = 0; i < l[0] && i < FILL_VIA; i++)
+	{
+		int32_t		u = l[via[i] + 1];
+		const int32_t *ul = list_at(g, (size_t) u, 0);
+
+		for (int j = 0; j < f->chosen[u]; j++)
+			if (s->mark[ul[j + 1]] != s->epoch)
+			{
+				s->mark[ul[j + 1]] = s->epoch;
+				s->two[cnt++] = ul[j + 1];
+			}
+	}
+	for (size_t i = 0; i < cnt && i < FILL_PREFETCH_AHEAD; i++)
+		prefetch_node(g, s->two[i]);
+	for (size_t i = 0; i < cnt; i++)
+	{
+		int32_t		c = s->two[i];
+
+		if (i + FILL_PREFETCH_AHEAD < cnt)
+			prefetch_node(g, s->two[i + FILL_PREFETCH_AHEAD]);
+		if (of_heap_keep_nearest(&s->res, room,
+								 of_l2_squared(base, g->vecs + (size_t) c * g->dim, g->dim),
+								 (uint32_t) c) != OF_OK)
+			return 0;
+	}
+	/* Nearest first, after the links the heuristic chose. */
+	cnt = s->res.n;
+	for (size_t i = cnt; i-- > 0;)
+	{
+		of_heap_item it = of_heap_pop(&s->res);
+
+		l[1 + l[0] + i] = (int32_t) it.id;
+		ld[l[0] + i] = it.d;
+	}
+	l[0] += (int32_t) cnt;
+	__atomic_fetch_add(&f->added, cnt, __ATOMIC_SEQ_CST);
+	return 1;
+}
+
+of_status
+of_hnsw_fill(of_hnsw *g, int nthreads, size_t *added, of_error *err)
+{
+	uint16_t   *chosen = malloc((g->n ? g->n : 1) * sizeof(uint16_t));
+	fill_job	f = {chosen, 0};
+	of_status	rc = OF_OK;
+
+	*added = 0;
+	if (chosen == NULL)
+		return of_fail(err, OF_ENOMEM, "out of memory");
+	for (size_t v = 0; v < g->n; v++)
+		chosen[v] = (uint16_t) list_at(g, v, 0)[0];
+	/* In chunks: only this thread may ask of_cancelled(). */
+	for (size_t from = 0; from < g->n && rc == OF_OK; from += FILL_CHUNK)
+	{
+		job			j = {g, fill_step, &f, from, from + FILL_CHUNK < g->n ? from + FILL_CHUNK : g->n, 0};
+
+		if (!run_job(&j, nthreads))
+			rc = of_fail(err, OF_ENOMEM, "out of memory");
+		else if (of_cancelled())
+			rc = of_fail(err, OF_ECANCELED, "canceled");
+	}
+	*added = f.added;
+	free(chosen);
+	return rc;
 }
 
 /* Breadth-first over level lists from start, appending unseen nodes to order. */

@@ -57,6 +57,14 @@ const float *of_hnsw_distances(const of_hnsw *g, size_t node, int level);
 of_status	of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err);
 
 /*
+ * Fill the room pruning left in level-0 lists, using nthreads threads, with
+ * each node's nearest nodes two links away (one-way links, not pruned: the
+ * heuristic's links still lead the way, these find more near nodes per
+ * node read).  The same graph whatever nthreads.  *added counts the links.
+ */
+of_status	of_hnsw_fill(of_hnsw *g, int nthreads, size_t *added, of_error *err);
+
+/*
  * A storage order with good locality: the upper-level nodes first,
  * breadth-first over level 1 from the entry point (searches start there),
  * then the rest breadth-first over level 0, so linked nodes tend to share a
