@@ -34,6 +34,13 @@
 /* Most threads of_hnsw_link and of_hnsw_fill start. */
 #define MAX_THREADS 16
 
+/*
+ * Lists are locked by stripe, not by a mutex per node (40 bytes a row): no
+ * thread holds two list locks at once, so stripes cannot deadlock, and a
+ * few threads seldom meet on one of this many.
+ */
+#define LOCK_STRIPES 1024
+
 /* A list's distances share its allocation with the ids (struct of_hnsw). */
 _Static_assert(sizeof(float) == sizeof(int32_t), "a distance takes an id's room");
 
@@ -54,7 +61,7 @@ struct of_hnsw
 	 * slots unused), so pruning a full list never recomputes them.
 	 */
 	int32_t   **links;
-	pthread_mutex_t *locks;
+	pthread_mutex_t locks[LOCK_STRIPES];	/* node v's lists: v % LOCK_STRIPES */
 	pthread_mutex_t glock;		/* entry point and top level */
 	long		entry;
 	int			top;
@@ -103,6 +110,12 @@ list_at(const of_hnsw *g, size_t node, int level)
 	return g->links[node] + link_offset(g, level);
 }
 
+static inline pthread_mutex_t *
+list_lock(of_hnsw *g, size_t node)
+{
+	return &g->locks[node % LOCK_STRIPES];
+}
+
 /* The distances of list_at's ids: dists_at(...)[i] goes with list_at(...)[i + 1]. */
 static inline float *
 dists_at(const of_hnsw *g, size_t node, int level)
@@ -137,6 +150,8 @@ of_hnsw_create(size_t dim, int m, int ef, uint64_t seed, of_error *err)
 	g->top = -1;
 	g->bytes = sizeof(*g);
 	pthread_mutex_init(&g->glock, NULL);
+	for (int i = 0; i < LOCK_STRIPES; i++)
+		pthread_mutex_init(&g->locks[i], NULL);
 	return g;
 }
 
@@ -146,13 +161,11 @@ of_hnsw_free(of_hnsw *g)
 	if (g == NULL)
 		return;
 	for (size_t i = 0; i < g->n; i++)
-	{
 		free(g->links[i]);
+	for (int i = 0; i < LOCK_STRIPES; i++)
 		pthread_mutex_destroy(&g->locks[i]);
-	}
 	pthread_mutex_destroy(&g->glock);
 	free(g->links);
-	free(g->locks);
 	free(g->levels);
 	free(g->vecs);
 	free(g);
@@ -167,7 +180,7 @@ of_hnsw_node_bytes(const of_hnsw *g)
 	 */
 	return g->dim * sizeof(float) + (size_t) (g->m0 + 1) * 2 * sizeof(int32_t) +
 		(size_t) (g->m + 1) * 2 * sizeof(int32_t) / (size_t) (g->m - 1) +
-		sizeof(pthread_mutex_t) + sizeof(int32_t *) + 1 + 16;
+		sizeof(int32_t *) + 1 + 16;
 }
 
 size_t
@@ -183,7 +196,6 @@ grow(of_hnsw *g)
 	float	   *nv = realloc(g->vecs, ncap * g->dim * sizeof(float));
 	uint8_t    *nl;
 	int32_t   **nk;
-	pthread_mutex_t *nm;
 
 	if (nv == NULL)
 		return 0;
@@ -196,14 +208,7 @@ grow(of_hnsw *g)
 	if (nk == NULL)
 		return 0;
 	g->links = nk;
-	/* Mutexes must not move while threads use them: only grown between links. */
-	nm = realloc(g->locks, ncap * sizeof(pthread_mutex_t));
-	if (nm == NULL)
-		return 0;
-	g->locks = nm;
-	for (size_t i = 0; i < g->n; i++)
-		pthread_mutex_init(&g->locks[i], NULL);
-	g->bytes += (ncap - g->cap) * (g->dim * sizeof(float) + 1 + sizeof(int32_t *) + sizeof(pthread_mutex_t));
+	g->bytes += (ncap - g->cap) * (g->dim * sizeof(float) + 1 + sizeof(int32_t *));
 	g->cap = ncap;
 	return 1;
 }
@@ -231,7 +236,6 @@ of_hnsw_append(of_hnsw *g, const float *v, of_error *err)
 	g->bytes += words * sizeof(int32_t);
 	memcpy(g->vecs + g->n * g->dim, v, g->dim * sizeof(float));
 	g->levels[g->n] = (uint8_t) level;
-	pthread_mutex_init(&g->locks[g->n], NULL);
 	return (long) g->n++;
 }
 
@@ -325,11 +329,11 @@ copy_list(of_hnsw *g, size_t node, int level, int32_t *buf)
 	int32_t    *l;
 	int			n;
 
-	pthread_mutex_lock(&g->locks[node]);
+	pthread_mutex_lock(list_lock(g, node));
 	l = list_at(g, node, level);
 	n = l[0];
 	memcpy(buf, l + 1, (size_t) n * sizeof(int32_t));
-	pthread_mutex_unlock(&g->locks[node]);
+	pthread_mutex_unlock(list_lock(g, node));
 	return n;
 }
 
@@ -451,7 +455,7 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, float add_d, int l
 	float	   *ld;
 	int			n;
 
-	pthread_mutex_lock(&g->locks[node]);
+	pthread_mutex_lock(list_lock(g, node));
 	l = list_at(g, node, level);
 	ld = dists_at(g, node, level);
 	n = l[0];
@@ -524,7 +528,7 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, float add_d, int l
 		}
 	}
 done:
-	pthread_mutex_unlock(&g->locks[node]);
+	pthread_mutex_unlock(list_lock(g, node));
 }
 
 static int
@@ -593,7 +597,7 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 			 * Other threads may already have linked to this node: keep
 			 * those links after the selected ones, as far as room allows.
 			 */
-			pthread_mutex_lock(&g->locks[node]);
+			pthread_mutex_lock(list_lock(g, node));
 			mine = list_at(g, node, l);
 			mine_d = dists_at(g, node, l);
 			{
@@ -624,7 +628,7 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 				}
 				mine[0] = (int32_t) w;
 			}
-			pthread_mutex_unlock(&g->locks[node]);
+			pthread_mutex_unlock(list_lock(g, node));
 
 			for (size_t i = 0; i < k; i++)
 				add_link(g, s, s->ids[s->sel[i]], node, s->dd[s->sel[i]], l);
