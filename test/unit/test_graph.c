@@ -11,6 +11,7 @@
 #include "heap.h"
 #include "graph/hnsw.h"
 #include "graph/idmap.h"
+#include "graph/select.h"
 #include "graph/sq8.h"
 #include "unit.h"
 
@@ -224,6 +225,49 @@ main(void)
 		free(x);
 		free(q);
 	}
+	/* neighbour selection: a walk split anywhere is the whole walk */
+	{
+		float	   *q;
+		size_t		n = 49;
+		float	   *x = make_faces(7, 7, &q, 1);
+		const float *vp[49];
+		float		d2[49];
+		size_t		all[49],
+					part[49],
+					k = 0;
+		int			same = 1;
+
+		for (size_t i = 0; i < n; i++)
+		{
+			size_t		j = i;
+			float		d = of_l2_squared(q, x + i * DIM, DIM);
+
+			while (j > 0 && d2[j - 1] > d)
+			{
+				d2[j] = d2[j - 1];
+				vp[j] = vp[j - 1];
+				j--;
+			}
+			d2[j] = d;
+			vp[j] = x + i * DIM;
+		}
+		/* 3 ends the walk at keep, 24 at the last candidate */
+		for (size_t keep = 3; keep <= 24; keep += 21)
+		{
+			k = of_graph_select(vp, d2, n, keep, DIM, all);
+			for (size_t p = 0; p <= n; p++)
+			{
+				size_t		kp = of_graph_select_more(vp, d2, 0, p, keep, DIM, part, 0);
+
+				kp = of_graph_select_more(vp, d2, p, n, keep, DIM, part, kp);
+				same &= kp == k && memcmp(part, all, k * sizeof(size_t)) == 0;
+			}
+			ok(same && k > 1 && k < n, "selection split at any candidate equals the whole (keep %zu: %zu kept)",
+			   keep, k);
+		}
+		free(x);
+		free(q);
+	}
 	/* graph */
 	for (int threads = 1; threads <= 2; threads++)
 	{
@@ -269,6 +313,29 @@ main(void)
 			free(qu);
 			free(sn);
 		}
+		{
+			size_t		added = 0,
+						full[2] = {0, 0};
+			of_status	st;
+
+			for (int pass = 0; pass < 2; pass++)
+			{
+				if (pass == 1)
+				{
+					st = of_hnsw_fill(g, threads, &added, &err);
+					ok(st == OF_OK && added > 0, "fill adds %zu links", added);
+				}
+				for (size_t i = 0; i < n; i++)
+				{
+					int			c;
+
+					(void) of_hnsw_neighbours(g, i, 0, &c);
+					full[pass] += c == 24;
+				}
+			}
+			ok(full[1] > n * 9 / 10, "fill leaves most level-0 lists full (%zu of %zu, %zu before)",
+			   full[1], n, full[0]);
+		}
 		r = recall(g, x, n, q, 200, 80);
 		unit_diag("recall@10 ef=80 threads=%d: %.4f", threads, r);
 		ok(r >= 0.97, "graph recall@10 >= 0.97 (%.4f, %d threads)", r, threads);
@@ -293,11 +360,30 @@ main(void)
 					if (c > (l ? 12 : 24))
 						deg_ok = 0;
 					for (int t = 0; t < c; t++)
+					{
 						if (nb[t] < 0 || (size_t) nb[t] >= n || (size_t) nb[t] == i ||
 							of_hnsw_level(g, (size_t) nb[t]) < l)
 							deg_ok = 0;
+						for (int u = 0; u < t; u++)
+							deg_ok &= nb[u] != nb[t];
+					}
 				}
-			ok(deg_ok, "links are in range, within degree caps and level-consistent");
+			ok(deg_ok, "links are in range, distinct, within degree caps and level-consistent");
+		}
+		{
+			size_t		wrong = 0;
+
+			for (size_t i = 0; i < n; i++)
+				for (int l = 0; l <= of_hnsw_level(g, i); l++)
+				{
+					int			c;
+					const int32_t *nb = of_hnsw_neighbours(g, i, l, &c);
+					const float *nd = of_hnsw_distances(g, i, l);
+
+					for (int t = 0; t < c; t++)
+						wrong += nd[t] != of_l2_squared(x + i * DIM, x + (size_t) nb[t] * DIM, DIM);
+				}
+			ok(wrong == 0, "every link's stored distance is its distance (%zu wrong)", wrong);
 		}
 		free(order);
 		free(seen);

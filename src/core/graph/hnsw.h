@@ -45,6 +45,9 @@ const float *of_hnsw_vector(const of_hnsw *g, size_t node);
 /* Neighbours of node at level (count in *n). */
 const int32_t *of_hnsw_neighbours(const of_hnsw *g, size_t node, int level, int *n);
 
+/* Their squared distances from node, in the same order (kept for pruning). */
+const float *of_hnsw_distances(const of_hnsw *g, size_t node, int level);
+
 /*
  * Make every node reachable from the entry point at level 0: the pruning of
  * full neighbour lists can drop the only links into a tight cluster.  Each
@@ -52,6 +55,14 @@ const int32_t *of_hnsw_neighbours(const of_hnsw *g, size_t node, int level, int 
  * links added.
  */
 of_status	of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err);
+
+/*
+ * Fill the room pruning left in level-0 lists, using nthreads threads, with
+ * each node's nearest nodes two links away (one-way links, not pruned: the
+ * heuristic's links still lead the way, these find more near nodes per
+ * node read).  The same graph whatever nthreads.  *added counts the links.
+ */
+of_status	of_hnsw_fill(of_hnsw *g, int nthreads, size_t *added, of_error *err);
 
 /*
  * A storage order with good locality: the upper-level nodes first,

@@ -154,6 +154,21 @@ write_graph(FgBuildState *st)
 		elog(DEBUG1, "facegraph build: %zu links added to reach isolated elements", repaired);
 	}
 
+	/*
+	 * Full lists find more neighbours for the same pages read (bench/
+	 * graph_link), but every insert into a full list prunes it, reading its
+	 * elements: not when the rest of the build inserts (spilled).
+	 */
+	if (!st->spilled)
+	{
+		size_t		added;
+
+		rc = of_hnsw_fill(g, fg_build_threads, &added, &err);
+		if (rc != OF_OK)
+			graph_error(rc, &err);
+		elog(DEBUG1, "facegraph build: %zu links filled in", added);
+	}
+
 	/* Fit the quantiser: vectors are contiguous in node order. */
 	rc = of_sq8_train(q, n ? of_hnsw_vector(g, 0) : NULL, n, FG_DIM, &err);
 	if (rc != OF_OK)
@@ -296,10 +311,10 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 						 expected_rows(st, tid),
 						 build_bytes(st, expected_rows(st, tid)) / (1024 * 1024) + 1)));
 		link_pending(st, of_hnsw_count(st->graph));
+		st->spilled = true;
 		write_graph(st);
 		of_hnsw_free(st->graph);
 		st->graph = NULL;
-		st->spilled = true;
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_INSERT);
 	}
 	if (st->spilled)
