@@ -40,7 +40,7 @@
 
 /*
  * compare's default tolerance: the verification threshold of the README
- * (raw descriptors, LFW view 1: 98.9% of pairs right at 0.60).  who names
+ * (raw descriptors, LFW view 1: 98.7% of pairs right at 0.60).  who names
  * people as face_identify does (src/core/identify.h), with its threshold:
  * the nearest face within 0.6 names most strangers as someone.
  */
@@ -112,7 +112,7 @@ usage(FILE *out)
 			"                      crop, EXIF orientation ignored)\n"
 			"  --align MODE        faceapi | similarity | dlib (default similarity)\n"
 			"  --jitter N          extra views averaged into each descriptor, 0-%d\n"
-			"                      (1 = the mirror image; default 0)\n"
+			"                      (default 1, the mirror image; 0 with --faceapi)\n"
 			"  --input-size N      detector input size, multiple of 32 (default 416)\n"
 			"  --min-score S       detection score threshold (default 0.5)\n"
 			"  --single-pass       only the main detector pass (no extra scales/canvas passes)\n"
@@ -639,7 +639,7 @@ main(int argc, char **argv)
 				whole = 0,
 				input_size = 0,
 				align = -1,
-				jitter = 0;
+				jitter = -1;
 	double		min_score = -1,
 				num;
 
@@ -792,7 +792,8 @@ main(int argc, char **argv)
 		c.opt.scaled_view = 0;
 	if (align >= 0)
 		c.opt.align = (of_align_mode) align;
-	c.opt.jitter = jitter;
+	if (jitter >= 0)
+		c.opt.jitter = jitter;
 	if (input_size > 0)
 		c.opt.input_size = input_size;
 	if (min_score >= 0)

@@ -46,6 +46,7 @@ of_pipeline_options_init(of_pipeline_options *o)
 	o->passes[1] = (of_detector_pass) {224, 0.6, 0};
 	o->small = (of_small_faces) {640, 480, 0.08, 1.5, 128};
 	o->scaled_view = 1;
+	o->jitter = OF_PIPELINE_JITTER;
 }
 
 int

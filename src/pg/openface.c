@@ -65,7 +65,7 @@ static int	max_call_memory_kb = DEFAULT_MAX_CALL_MEMORY_KB;
 static bool exif_orientation = true;
 
 /* Extra views of each face chip averaged into its descriptor (core's jitter.h). */
-static int	jitter = 0;
+static int	jitter = OF_PIPELINE_JITTER;
 
 static of_models *models;
 static char *models_path;		/* path models was opened from */
@@ -144,8 +144,8 @@ _PG_init(void)
 	DefineCustomIntVariable("openface.jitter",
 							"Extra views of each face averaged into its descriptor (1 = its mirror image, more = slightly turned, scaled and shifted copies).",
 							"Each view costs one more run of the recognition network.  The same photo always gets "
-							"the same descriptor for a given setting.",
-							&jitter, 0, 0, OF_JITTER_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+							"the same descriptor for a given setting.  openface.mode = faceapi uses none, as face-api does.",
+							&jitter, OF_PIPELINE_JITTER, 0, OF_JITTER_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("openface.threads",
 							"OpenBLAS threads per backend for the networks.",
 							"Parallel query already uses one process per core: keep 1 unless a single query must be faster.",
@@ -252,7 +252,8 @@ openface_pipeline_options(of_pipeline_options *o)
 		of_pipeline_options_init(o);
 	o->input_size = detector_input_size;
 	o->min_score = min_score;
-	o->jitter = jitter;
+	if (mode != MODE_FACEAPI)
+		o->jitter = jitter;
 	if (!small_faces)
 		o->small.input_size = 0;
 }
