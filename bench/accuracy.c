@@ -16,6 +16,9 @@
  * a central face counts as "different" (no fallback box).  Also: how often
  * each "most prominent face" rule picks the central face.
  *
+ * Then bench/open_set's open-set identification tables (open_set.h) for
+ * the default configuration's descriptors.
+ *
  * --jitter N: for the default detector, also descriptors averaged over 1, 5,
  * 10 and 20 extra views (those <= N; each view is one more recognizer run
  * per image).  --chip NAME: only the default detector, in that chip
@@ -33,6 +36,7 @@
 
 #include "image/image.h"
 #include "jitter.h"
+#include "open_set.h"
 #include "nets/landmark_post.h"
 #include "nets/nets.h"
 #include "pipeline.h"
@@ -563,6 +567,44 @@ dump_descriptors(const lfw_image *imgs, int n, const char *prefix, int max_jitte
 		}
 }
 
+/*
+ * bench/open_set's tables (open_set.h) for the default detector's central
+ * faces, in the default chip (or --chip's) at the default jitter (or the
+ * most measured, when less).
+ */
+static void
+print_open_set(const lfw_image *imgs, int n, int max_jitter)
+{
+	int			g = only_geom >= 0 ? only_geom : OF_ALIGN_SIMILARITY,
+				j = 0;
+	real_set	rs;
+
+	for (int c = 0; c < NJIT; c++)
+		if (jitter_at[c] <= max_jitter && jitter_at[c] <= OF_PIPELINE_JITTER)
+			j = c;
+	memset(&rs, 0, sizeof(rs));
+	rs.x = malloc(sizeof(float) * REAL_DIM * (size_t) n);
+	rs.y = malloc(sizeof(int) * (size_t) n);
+	for (int i = 0; i < n; i++)
+	{
+		char		dir[sizeof(imgs[i].path)];
+		char	   *slash;
+
+		if (!(imgs[i].found[1] & 2))
+			continue;
+		/* images/NAME/NAME_0001.jpg: the identity is NAME */
+		snprintf(dir, sizeof(dir), "%s", strchr(imgs[i].path, '/') ? strchr(imgs[i].path, '/') + 1 : "");
+		if ((slash = strchr(dir, '/')) != NULL)
+			*slash = 0;
+		memcpy(rs.x + rs.n * REAL_DIM, imgs[i].desc[1][g][j], sizeof(float) * REAL_DIM);
+		rs.y[rs.n++] = real_identity(&rs, dir);
+	}
+	printf("\n## open-set identification (default detector, %s chip, jitter %d)\n",
+		   geom_names[g], jitter_at[j]);
+	open_set_report(&rs);
+	free_real(&rs);
+}
+
 static void
 run_lfw(const of_models *m, const char *root, int limit, int max_jitter, const char *dump)
 {
@@ -720,6 +762,7 @@ run_lfw(const of_models *m, const char *root, int limit, int max_jitter, const c
 			}
 	if (dump)
 		dump_descriptors(imgs, n, dump, max_jitter);
+	print_open_set(imgs, n, max_jitter);
 	free(train);
 	free(test);
 	free(imgs);

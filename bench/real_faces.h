@@ -3,7 +3,8 @@
  * `openface embed FILE...` (path, face, score, x, y, w, h, 128 floats per
  * line), keeps one face per file and takes the identity from the parent
  * directory.  Header-only, for bench/ programs; include it after defining
- * _POSIX_C_SOURCE 200809L (getline, strdup).
+ * _POSIX_C_SOURCE 200809L (getline, strdup).  Its functions are static
+ * inline so that a program using only some of them builds without warnings.
  */
 #ifndef OF_BENCH_REAL_FACES_H
 #define OF_BENCH_REAL_FACES_H
@@ -24,13 +25,25 @@ typedef struct real_set
 	char	  **names;
 } real_set;
 
+/* The index of identity `name`, added when new. */
+static inline int
+real_identity(real_set *rs, const char *name)
+{
+	for (int k = 0; k < rs->nid; k++)
+		if (strcmp(rs->names[k], name) == 0)
+			return k;
+	rs->names = realloc(rs->names, sizeof(char *) * (rs->nid + 1));
+	rs->names[rs->nid] = strdup(name);
+	return rs->nid++;
+}
+
 /*
  * Read `openface embed` lines: path, face, score, x, y, w, h, and the 128
  * floats (a face_embedding literal, or space-separated as older CLIs wrote).
  * One face per file: the one whose box centre is nearest the image centre
  * guess (LFW's labelled face is centred); identity = parent directory.
  */
-static int
+static inline int
 read_real(const char *path, real_set *rs)
 {
 	FILE	   *f = fopen(path, "r");
@@ -51,7 +64,7 @@ read_real(const char *path, real_set *rs)
 					off;
 		float		v[REAL_DIM];
 		int			ok_ = 1,
-					id = -1;
+					id;
 		char	   *slash;
 		size_t		slot;
 
@@ -106,15 +119,7 @@ read_real(const char *path, real_set *rs)
 		}
 		snprintf(last, sizeof(last), "%s", file);
 		best_off = off;
-		for (int k = 0; k < rs->nid; k++)
-			if (strcmp(rs->names[k], dir) == 0)
-				id = k;
-		if (id < 0)
-		{
-			rs->names = realloc(rs->names, sizeof(char *) * (rs->nid + 1));
-			rs->names[rs->nid] = strdup(dir);
-			id = rs->nid++;
-		}
+		id = real_identity(rs, dir);
 		memcpy(rs->x + slot * REAL_DIM, v, sizeof(v));
 		rs->y[slot] = id;
 	}
@@ -123,7 +128,7 @@ read_real(const char *path, real_set *rs)
 	return 0;
 }
 
-static void
+static inline void
 free_real(real_set *rs)
 {
 	for (int k = 0; k < rs->nid; k++)
