@@ -113,21 +113,11 @@ detect(const of_models *m, const of_image *img, const of_pipeline_options *o, sa
 	return n;
 }
 
-/* What the face's crops read at least: its landmark crop and its chip. */
+/* What the face's crops read at least: its landmark crop and its chip's views. */
 static of_rect
-face_source(const of_face *f)
+face_source(const of_face *f, int jitter)
 {
-	of_rect		a = f->landmark_crop,
-				b = f->align_mode == OF_ALIGN_SIMILARITY ?
-		of_similarity_footprint(&f->align, OF_RECOGNIZER_INPUT) : f->recognition_crop;
-	int			x1 = a.x + a.w > b.x + b.w ? a.x + a.w : b.x + b.w,
-				y1 = a.y + a.h > b.y + b.h ? a.y + a.h : b.y + b.h;
-
-	a.x = a.x < b.x ? a.x : b.x;
-	a.y = a.y < b.y ? a.y : b.y;
-	a.w = x1 - a.x;
-	a.h = y1 - a.y;
-	return a;
+	return of_rect_union(f->landmark_crop, of_pipeline_align_footprint(f, jitter));
 }
 
 int
@@ -206,7 +196,7 @@ main(int argc, char **argv)
 			of_photo_free(&ph);
 			t0 = now();
 			if (of_photo_open(data, len, &dopts, of_pipeline_detect_side(&tiles), &ph, &err) != OF_OK ||
-				(n > 0 && of_photo_need(&ph, face_source(f), &err) != OF_OK))
+				(n > 0 && of_photo_need(&ph, face_source(f, tiles.jitter), &err) != OF_OK))
 				die(base, &err);
 			t[DEC_NEW] = since(t0);
 			faces[DEC_NEW] = of_photo_scaled(&ph) ? ph.view.width : 0;

@@ -453,20 +453,6 @@ of_pipeline_landmarks(const of_models *m, const of_image *img, const of_detectio
 	return OF_OK;
 }
 
-/* The smallest rectangle holding a and b. */
-static of_rect
-rect_union(of_rect a, of_rect b)
-{
-	int			x1 = a.x + a.w > b.x + b.w ? a.x + a.w : b.x + b.w,
-				y1 = a.y + a.h > b.y + b.h ? a.y + a.h : b.y + b.h;
-
-	a.x = a.x < b.x ? a.x : b.x;
-	a.y = a.y < b.y ? a.y : b.y;
-	a.w = x1 - a.x;
-	a.h = y1 - a.y;
-	return a;
-}
-
 /* Modes whose chip is a similarity warp of the image (face->align). */
 static int
 warped(of_align_mode mode)
@@ -537,7 +523,7 @@ of_pipeline_align_footprint(const of_face *face, int jitter)
 		int			mirror;
 
 		view_warp(face, k, &t, &mirror);
-		r = rect_union(r, of_similarity_footprint(&t, OF_RECOGNIZER_INPUT));
+		r = of_rect_union(r, of_similarity_footprint(&t, OF_RECOGNIZER_INPUT));
 	}
 	return r;
 }
@@ -766,7 +752,7 @@ run(const of_models *m, of_photo *ph, const of_pipeline_options *o, int all,
 		{
 			of_rect		r = landmark_source(img, &dets[i]);
 
-			want = want.w == 0 ? r : rect_union(want, r);
+			want = want.w == 0 ? r : of_rect_union(want, r);
 		}
 	if ((st = of_photo_need(ph, want, err)) != OF_OK)
 		goto done;

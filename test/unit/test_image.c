@@ -864,9 +864,19 @@ test_sheet(void)
 	ok(of_sheet_init(0, 3, cell, 1000, &sheet, &err) == OF_EINVAL, "sheet: no cells");
 }
 
+static void
+test_rect_union(void)
+{
+	/* x 0..2 and 5..6 → 0..6; y 0..2 and 1..5 → 0..5 */
+	of_rect		u = of_rect_union((of_rect) {0, 0, 2, 2}, (of_rect) {5, 1, 1, 4});
+
+	ok(u.x == 0 && u.y == 0 && u.w == 6 && u.h == 5, "rect union (%d, %d, %d, %d)", u.x, u.y, u.w, u.h);
+}
+
 int
 main(void)
 {
+	test_rect_union();
 	test_reference_jpegs();
 	test_photo();
 	test_png_variants();

@@ -1385,6 +1385,19 @@ max_int(int a, int b)
 	return a > b ? a : b;
 }
 
+of_rect
+of_rect_union(of_rect a, of_rect b)
+{
+	int			x1 = max_int(a.x + a.w, b.x + b.w),
+				y1 = max_int(a.y + a.h, b.y + b.h);
+
+	a.x = min_int(a.x, b.x);
+	a.y = min_int(a.y, b.y);
+	a.w = x1 - a.x;
+	a.h = y1 - a.y;
+	return a;
+}
+
 of_status
 of_photo_need(of_photo *p, of_rect r, of_error *err)
 {
@@ -1411,15 +1424,7 @@ of_photo_need(of_photo *p, of_rect r, of_error *err)
 		return OF_OK;
 	/* one rectangle holds everything decoded so far */
 	if (p->have.w > 0)
-	{
-		int			x1 = max_int(u.x + u.w, p->have.x + p->have.w),
-					y1 = max_int(u.y + u.h, p->have.y + p->have.h);
-
-		u.x = min_int(u.x, p->have.x);
-		u.y = min_int(u.y, p->have.y);
-		u.w = x1 - u.x;
-		u.h = y1 - u.y;
-	}
+		u = of_rect_union(u, p->have);
 	if (p->full.rgb == NULL && (p->full.rgb = calloc((size_t) W * H, 3)) == NULL)
 		return of_fail(err, OF_ENOMEM, "out of memory for a %dx%d image", W, H);
 

@@ -42,6 +42,9 @@ typedef struct of_rect
 				h;
 } of_rect;
 
+/* The smallest rectangle holding a and b. */
+of_rect		of_rect_union(of_rect a, of_rect b);
+
 typedef struct of_image
 {
 	int			width,
