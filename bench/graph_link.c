@@ -6,10 +6,12 @@
  * of hnsw.c compared at one thread and the same seed must print the same
  * fingerprint when they build the same graph.
  *
- *   graph_link N [THREADS [M [EF_CONSTRUCTION [EF_SEARCH[,EF_SEARCH...] [N_QUERIES [FILL]]]]]]
+ *   graph_link N [THREADS [M [EF_CONSTRUCTION [EF_SEARCH[,EF_SEARCH...] [N_QUERIES [FILL [COMPACT_AT]]]]]]]
  *
- * defaults 100000 1 24 100 64 1000 1: the index's defaults (fg.h); FILL 0
- * leaves out of_hnsw_fill.  Build it
+ * defaults 100000 1 24 100 64 1000 1 0: the index's defaults (fg.h); FILL 0
+ * leaves out of_hnsw_fill; COMPACT_AT > 0 turns the graph to 8-bit codes
+ * once that many rows are linked, as fgbuild.c does when memory is full
+ * (link time is then the time of the rows after it).  Build it
  * from the repository root after `make`:
  *
  *   cc -std=c11 -O2 -Isrc/core -Igen -o graph_link bench/graph_link.c \
@@ -112,6 +114,7 @@ main(int argc, char **argv)
 	const char *efs = argc > 5 ? argv[5] : "64";
 	size_t		nq = argc > 6 ? (size_t) atol(argv[6]) : 1000;
 	int			fill = argc > 7 ? atoi(argv[7]) : 1;
+	size_t		compact_at = argc > 8 ? (size_t) atol(argv[8]) : 0;
 	float	   *x = malloc(n * DIM * sizeof(float));
 	float	   *q = malloc(nq * DIM * sizeof(float));
 	float	   *centres = malloc(n * DIM * sizeof(float));
@@ -132,7 +135,7 @@ main(int argc, char **argv)
 
 	if (!x || !q || !centres || !kth || n == 0)
 	{
-		fprintf(stderr, "usage: %s N [THREADS [M [EF_CONSTRUCTION [EF_SEARCH[,EF_SEARCH...] [N_QUERIES [FILL]]]]]]\n", argv[0]);
+		fprintf(stderr, "usage: %s N [THREADS [M [EF_CONSTRUCTION [EF_SEARCH[,EF_SEARCH...] [N_QUERIES [FILL [COMPACT_AT]]]]]]]\n", argv[0]);
 		return 2;
 	}
 	/* The items and queries of bench/index_data.c with the same seed. */
@@ -150,15 +153,30 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < nq; i++)
 		realfaces_photo(&state, centres + (facelike_next(&state) % ids) * DIM, q + i * DIM);
 
+	if (compact_at > n)
+		compact_at = n;
 	g = of_hnsw_create(DIM, m, efc, GRAPH_SEED, &err);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < compact_at; i++)
+		if (g == NULL || of_hnsw_append(g, x + i * DIM, &err) < 0)
+		{
+			fprintf(stderr, "%s\n", err.msg);
+			return 1;
+		}
+	if (compact_at > 0 &&
+		(of_hnsw_link(g, 0, compact_at, threads, &err) != OF_OK ||
+		 of_hnsw_compact(g, &err) != OF_OK))
+	{
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	for (size_t i = compact_at; i < n; i++)
 		if (g == NULL || of_hnsw_append(g, x + i * DIM, &err) < 0)
 		{
 			fprintf(stderr, "%s\n", err.msg);
 			return 1;
 		}
 	t0 = now();
-	if (of_hnsw_link(g, 0, n, threads, &err) != OF_OK)
+	if (of_hnsw_link(g, compact_at, n, threads, &err) != OF_OK)
 	{
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
@@ -181,6 +199,8 @@ main(int argc, char **argv)
 		(void) of_hnsw_neighbours(g, v, 0, &c);
 		links += (size_t) c;
 	}
+	if (compact_at > 0)
+		printf("compact after %zu rows; ", compact_at);
 	printf("n %zu threads %d m %d efc %d: link %.2f s, connect+fill %.2f s (%zu + %zu links), "
 		   "%zu bytes (%.0f/row, node_bytes %zu), level-0 links %.1f of %d, graph %016llx",
 		   n, threads, m, efc, link_s, fill_s, repaired, filled,

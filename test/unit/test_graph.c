@@ -391,5 +391,89 @@ main(void)
 		free(x);
 		free(q);
 	}
+	/* compact: a build that trades its vectors for 8-bit codes halfway */
+	{
+		float	   *q;
+		size_t		n = 4000,
+					half = n / 2,
+					before,
+					same = 0;
+		float	   *x = make_faces(500, 8, &q, 200);
+		of_error	err;
+		of_hnsw    *g = of_hnsw_create(DIM, 12, 64, 7, &err);
+		of_sq8		want;
+		const of_sq8 *got;
+		double		r;
+		int			deg_ok = 1;
+
+		ok(of_hnsw_compact(g, &err) == OF_EINVAL, "an empty graph cannot be compacted");
+		for (size_t i = 0; i < half; i++)
+			of_hnsw_append(g, x + i * DIM, &err);
+		ok(of_hnsw_link(g, 0, half, 2, &err) == OF_OK, "first half linked");
+		ok(of_hnsw_quantizer(g) == NULL, "no quantiser before compacting");
+		before = of_hnsw_bytes(g);
+		ok(of_hnsw_compact(g, &err) == OF_OK, "graph compacted");
+		of_sq8_train(&want, x, half, DIM, &err);
+		got = of_hnsw_quantizer(g);
+		ok(got != NULL && memcmp(got->lo, want.lo, sizeof(float) * DIM) == 0 &&
+		   memcmp(got->step, want.step, sizeof(float) * DIM) == 0,
+		   "the quantiser is fitted to the vectors so far");
+		ok(of_hnsw_vector(g, 0) == NULL && of_hnsw_distances(g, 0, 0) == NULL,
+		   "a compact graph keeps neither vectors nor link distances");
+
+		/*
+		 * Each vector's 4 * DIM bytes become a code and its residual norm
+		 * (DIM + 4), and each level-0 list (25 words at m 12) loses its distances.
+		 */
+		ok(before - of_hnsw_bytes(g) >= half * (3 * DIM - sizeof(float) + 25 * sizeof(int32_t)),
+		   "compacting frees at least %zu bytes (%zu)",
+		   half * (3 * DIM - sizeof(float) + 25 * sizeof(int32_t)), before - of_hnsw_bytes(g));
+		for (size_t i = half; i < n; i++)
+			of_hnsw_append(g, x + i * DIM, &err);
+		ok(of_hnsw_link(g, half, n, 2, &err) == OF_OK, "second half linked on codes");
+		for (size_t i = 0; i < n; i++)
+		{
+			uint8_t		code[DIM];
+			float		resid;
+			const uint8_t *c = of_hnsw_code(g, i, &resid);
+			float		want_resid = of_sq8_encode(&want, x + i * DIM, code);
+
+			same += resid == want_resid && memcmp(c, code, DIM) == 0;
+		}
+		ok(same == n, "every node, before and after compacting, holds its code and residual (%zu of %zu)",
+		   same, n);
+		{
+			size_t		rep = 0,
+						added = 0;
+			int			ran = of_hnsw_connect(g, &rep, &err) == OF_OK &&
+				of_hnsw_fill(g, 2, &added, &err) == OF_OK;
+
+			ok(ran && added > 0, "connect and fill run on codes (%zu + %zu links)", rep, added);
+		}
+		for (size_t i = 0; i < n; i++)
+			for (int l = 0; l <= of_hnsw_level(g, i); l++)
+			{
+				int			c;
+				const int32_t *nb = of_hnsw_neighbours(g, i, l, &c);
+
+				if (c > (l ? 12 : 24))
+					deg_ok = 0;
+				for (int t = 0; t < c; t++)
+				{
+					if (nb[t] < 0 || (size_t) nb[t] >= n || (size_t) nb[t] == i ||
+						of_hnsw_level(g, (size_t) nb[t]) < l)
+						deg_ok = 0;
+					for (int u = 0; u < t; u++)
+						deg_ok &= nb[u] != nb[t];
+				}
+			}
+		ok(deg_ok, "compact links are in range, distinct, within degree caps and level-consistent");
+		r = recall(g, x, n, q, 200, 80);
+		unit_diag("recall@10 ef=80 compact halfway: %.4f", r);
+		ok(r >= 0.95, "compact graph recall@10 >= 0.95 (%.4f)", r);
+		of_hnsw_free(g);
+		free(x);
+		free(q);
+	}
 	return unit_done();
 }

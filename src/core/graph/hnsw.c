@@ -53,12 +53,16 @@ struct of_hnsw
 	uint64_t	seed;
 	size_t		n;
 	size_t		cap;
-	float	   *vecs;
+	float	   *vecs;			/* the vectors, until of_hnsw_compact */
+	uint8_t    *codes;			/* then their 8-bit codes */
+	float	   *resid;			/* and each code's residual norm */
+	of_sq8		quant;
 	uint8_t    *levels;
 	/*
-	 * Per node: [cnt, m0 ids], then [cnt, m ids] per level; then as many
-	 * floats, each id's squared distance from the node in its slot (the cnt
-	 * slots unused), so pruning a full list never recomputes them.
+	 * Per node: [cnt, m0 ids], then [cnt, m ids] per level; then, until
+	 * of_hnsw_compact, as many floats, each id's squared distance from the
+	 * node in its slot (the cnt slots unused), so pruning a full list never
+	 * recomputes them.  A compact graph recomputes them from its codes.
 	 */
 	int32_t   **links;
 	pthread_mutex_t locks[LOCK_STRIPES];	/* node v's lists: v % LOCK_STRIPES */
@@ -87,7 +91,20 @@ typedef struct scratch
 	uint32_t   *pids;
 	size_t		cap;
 	int32_t    *two;			/* of_hnsw_fill's candidates */
+	/* a compact graph's decoded vectors: the query, add_link's node, vp's and pvp's */
+	float	   *qx;
+	float	   *nx;
+	float	   *dec;
+	float	   *pdec;
+	of_sq8_query qq;
 } scratch;
+
+/* A vector searched for, prepared for a compact graph's codes. */
+typedef struct probe
+{
+	const float *x;
+	const of_sq8_query *qq;
+} probe;
 
 int
 of_hnsw_random_level(uint64_t r, int m)
@@ -116,13 +133,50 @@ list_lock(of_hnsw *g, size_t node)
 	return &g->locks[node % LOCK_STRIPES];
 }
 
-/* The distances of list_at's ids: dists_at(...)[i] goes with list_at(...)[i + 1]. */
+/*
+ * The distances of list_at's ids: dists_at(...)[i] goes with
+ * list_at(...)[i + 1]; NULL in a compact graph.
+ */
 static inline float *
 dists_at(const of_hnsw *g, size_t node, int level)
 {
-	float	   *d = (float *) (g->links[node] + link_offset(g, g->levels[node] + 1));
+	float	   *d;
 
+	if (g->codes != NULL)
+		return NULL;
+	d = (float *) (g->links[node] + link_offset(g, g->levels[node] + 1));
 	return d + link_offset(g, level) + 1;
+}
+
+/* Node id's vector: in place, or decoded into tmp (dim floats) once compact. */
+static inline const float *
+node_vec(const of_hnsw *g, size_t id, float *tmp)
+{
+	if (g->codes == NULL)
+		return g->vecs + id * g->dim;
+	of_sq8_decode(&g->quant, g->codes + id * g->dim, tmp);
+	return tmp;
+}
+
+static void
+probe_init(const of_hnsw *g, scratch *s, const float *x, probe *p)
+{
+	p->x = x;
+	p->qq = NULL;
+	if (g->codes != NULL)
+	{
+		of_sq8_prepare(&g->quant, x, &s->qq);
+		p->qq = &s->qq;
+	}
+}
+
+/* Squared distance from the probe to node id (to its decoded code once compact). */
+static inline float
+probe_dist(const of_hnsw *g, const probe *p, size_t id)
+{
+	if (p->qq != NULL)
+		return of_sq8_l2_squared(p->qq, g->codes + id * g->dim);
+	return of_l2_squared(p->x, g->vecs + id * g->dim, g->dim);
 }
 
 of_hnsw *
@@ -168,19 +222,41 @@ of_hnsw_free(of_hnsw *g)
 	free(g->links);
 	free(g->levels);
 	free(g->vecs);
+	free(g->codes);
+	free(g->resid);
 	free(g);
+}
+
+/*
+ * A node's bytes: its vector (or code and residual norm), level-0 list
+ * (and its distances), an average share of upper lists, bookkeeping.
+ */
+static size_t
+node_bytes(const of_hnsw *g, int compact)
+{
+	size_t		words = (size_t) (g->m0 + 1) + (size_t) (g->m + 1) / (size_t) (g->m - 1);
+
+	return (compact ? g->dim + sizeof(float) : g->dim * sizeof(float)) +
+		(compact ? 1 : 2) * words * sizeof(int32_t) + sizeof(int32_t *) + 1 + 16;
+}
+
+/* A code and its residual norm, or the float vector. */
+static size_t
+vector_bytes(const of_hnsw *g, int compact)
+{
+	return compact ? g->dim + sizeof(float) : g->dim * sizeof(float);
 }
 
 size_t
 of_hnsw_node_bytes(const of_hnsw *g)
 {
-	/*
-	 * Vector, level-0 list and its distances, an average share of upper
-	 * lists, bookkeeping.
-	 */
-	return g->dim * sizeof(float) + (size_t) (g->m0 + 1) * 2 * sizeof(int32_t) +
-		(size_t) (g->m + 1) * 2 * sizeof(int32_t) / (size_t) (g->m - 1) +
-		sizeof(int32_t *) + 1 + 16;
+	return node_bytes(g, g->codes != NULL);
+}
+
+size_t
+of_hnsw_compact_node_bytes(const of_hnsw *g)
+{
+	return node_bytes(g, 1);
 }
 
 size_t
@@ -189,17 +265,52 @@ of_hnsw_bytes(const of_hnsw *g)
 	return g->bytes;
 }
 
+/*
+ * The node arrays grow by a quarter, not double: a build counts what they
+ * reserve against its memory, and doubling would idle up to half of it.
+ */
+static size_t
+next_cap(const of_hnsw *g)
+{
+	return g->cap ? g->cap + g->cap / 4 : 1024;
+}
+
+size_t
+of_hnsw_growth_bytes(const of_hnsw *g)
+{
+	if (g->n < g->cap)
+		return 0;
+	return (next_cap(g) - g->cap) * (vector_bytes(g, g->codes != NULL) + 1 + sizeof(int32_t *));
+}
+
 static int
 grow(of_hnsw *g)
 {
-	size_t		ncap = g->cap ? g->cap * 2 : 1024;
-	float	   *nv = realloc(g->vecs, ncap * g->dim * sizeof(float));
+	size_t		ncap = next_cap(g);
 	uint8_t    *nl;
 	int32_t   **nk;
 
-	if (nv == NULL)
-		return 0;
-	g->vecs = nv;
+	if (g->codes != NULL)
+	{
+		uint8_t    *nc = realloc(g->codes, ncap * g->dim);
+		float	   *nr;
+
+		if (nc == NULL)
+			return 0;
+		g->codes = nc;
+		nr = realloc(g->resid, ncap * sizeof(float));
+		if (nr == NULL)
+			return 0;
+		g->resid = nr;
+	}
+	else
+	{
+		float	   *nv = realloc(g->vecs, ncap * g->dim * sizeof(float));
+
+		if (nv == NULL)
+			return 0;
+		g->vecs = nv;
+	}
 	nl = realloc(g->levels, ncap);
 	if (nl == NULL)
 		return 0;
@@ -208,7 +319,7 @@ grow(of_hnsw *g)
 	if (nk == NULL)
 		return 0;
 	g->links = nk;
-	g->bytes += (ncap - g->cap) * (g->dim * sizeof(float) + 1 + sizeof(int32_t *));
+	g->bytes += of_hnsw_growth_bytes(g);
 	g->cap = ncap;
 	return 1;
 }
@@ -226,7 +337,7 @@ of_hnsw_append(of_hnsw *g, const float *v, of_error *err)
 	}
 	level = of_hnsw_random_level(of_splitmix64(g->seed ^ (uint64_t) g->n), g->m);
 	/* The ids, then as many distances. */
-	words = 2 * link_offset(g, level + 1);
+	words = (g->codes != NULL ? 1 : 2) * link_offset(g, level + 1);
 	g->links[g->n] = calloc(words, sizeof(int32_t));
 	if (g->links[g->n] == NULL)
 	{
@@ -234,7 +345,10 @@ of_hnsw_append(of_hnsw *g, const float *v, of_error *err)
 		return -1;
 	}
 	g->bytes += words * sizeof(int32_t);
-	memcpy(g->vecs + g->n * g->dim, v, g->dim * sizeof(float));
+	if (g->codes != NULL)
+		g->resid[g->n] = of_sq8_encode(&g->quant, v, g->codes + g->n * g->dim);
+	else
+		memcpy(g->vecs + g->n * g->dim, v, g->dim * sizeof(float));
 	g->levels[g->n] = (uint8_t) level;
 	return (long) g->n++;
 }
@@ -260,7 +374,75 @@ of_hnsw_level(const of_hnsw *g, size_t node)
 const float *
 of_hnsw_vector(const of_hnsw *g, size_t node)
 {
-	return g->vecs + node * g->dim;
+	return g->vecs != NULL ? g->vecs + node * g->dim : NULL;
+}
+
+of_status
+of_hnsw_compact(of_hnsw *g, of_error *err)
+{
+	uint8_t		code[OF_SQ8_MAX_DIM];
+	size_t		cap = g->cap ? g->cap : 1;
+	float	   *resid;
+	uint8_t    *codes;
+	of_status	rc;
+
+	if (g->codes != NULL)
+		return OF_OK;
+	if (g->n == 0)
+		return of_fail(err, OF_EINVAL, "an empty graph has no vectors to fit codes to");
+	rc = of_sq8_train(&g->quant, g->vecs, g->n, g->dim, err);
+	if (rc != OF_OK)
+		return rc;
+	resid = malloc(cap * sizeof(float));
+	if (resid == NULL)
+		return of_fail(err, OF_ENOMEM, "out of memory compacting the graph");
+
+	/*
+	 * In place, so memory never grows: code i lands on bytes the vectors
+	 * before it held (i * dim <= i * 4 * dim), through a copy for the one
+	 * vector it overlaps.
+	 */
+	codes = (uint8_t *) g->vecs;
+	for (size_t i = 0; i < g->n; i++)
+	{
+		resid[i] = of_sq8_encode(&g->quant, g->vecs + i * g->dim, code);
+		memcpy(codes + i * g->dim, code, g->dim);
+	}
+	g->vecs = NULL;
+	g->codes = codes;
+	g->resid = resid;
+	/* Drop the lists' distances: the allocations keep only the ids. */
+	for (size_t i = 0; i < g->n; i++)
+	{
+		size_t		words = link_offset(g, g->levels[i] + 1);
+		int32_t    *shrunk = realloc(g->links[i], words * sizeof(int32_t));
+
+		if (shrunk != NULL)
+			g->links[i] = shrunk;
+		g->bytes -= words * sizeof(int32_t);
+	}
+	if (g->cap > 0)
+	{
+		uint8_t    *shrunk = realloc(codes, g->cap * g->dim);
+
+		if (shrunk != NULL)
+			g->codes = shrunk;
+	}
+	g->bytes -= g->cap * (vector_bytes(g, 0) - vector_bytes(g, 1));
+	return OF_OK;
+}
+
+const of_sq8 *
+of_hnsw_quantizer(const of_hnsw *g)
+{
+	return g->codes != NULL ? &g->quant : NULL;
+}
+
+const uint8_t *
+of_hnsw_code(const of_hnsw *g, size_t node, float *resid)
+{
+	*resid = g->resid[node];
+	return g->codes + node * g->dim;
 }
 
 const int32_t *
@@ -293,6 +475,10 @@ scratch_free(scratch *s)
 	free(s->pdd);
 	free(s->pids);
 	free(s->two);
+	free(s->qx);
+	free(s->nx);
+	free(s->dec);
+	free(s->pdec);
 }
 
 static int
@@ -313,8 +499,16 @@ scratch_init(scratch *s, const of_hnsw *g)
 	s->pdd = malloc(s->cap * sizeof(float));
 	s->pids = malloc(s->cap * sizeof(uint32_t));
 	s->two = malloc((size_t) FILL_VIA * (size_t) g->m0 * sizeof(int32_t));
+	s->qx = malloc(g->dim * sizeof(float));
+	s->nx = malloc(g->dim * sizeof(float));
+	if (g->codes != NULL)
+	{
+		s->dec = malloc(s->cap * g->dim * sizeof(float));
+		s->pdec = malloc(s->cap * g->dim * sizeof(float));
+	}
 	if (!s->mark || !s->sel || !s->vp || !s->dd || !s->ids ||
-		!s->psel || !s->pvp || !s->pdd || !s->pids || !s->two)
+		!s->psel || !s->pvp || !s->pdd || !s->pids || !s->two || !s->qx || !s->nx ||
+		(g->codes != NULL && (!s->dec || !s->pdec)))
 	{
 		scratch_free(s);
 		return 0;
@@ -340,7 +534,11 @@ copy_list(of_hnsw *g, size_t node, int level, int32_t *buf)
 static inline void
 prefetch_node(const of_hnsw *g, int32_t id)
 {
-	of_prefetch_vector(g->vecs + (size_t) id * g->dim, g->dim);
+	if (g->codes != NULL)
+		of_prefetch_vector((const float *) (g->codes + (size_t) id * g->dim),
+						   g->dim / sizeof(float));
+	else
+		of_prefetch_vector(g->vecs + (size_t) id * g->dim, g->dim);
 }
 
 /* One level of the graph as of_beam_search walks it. */
@@ -348,7 +546,7 @@ typedef struct level_walk
 {
 	of_hnsw    *g;
 	scratch    *s;
-	const float *q;
+	const probe *q;
 	int			level;
 } level_walk;
 
@@ -377,7 +575,7 @@ expand_node(void *arg, uint32_t id, of_beam_step *out)
 		if (i + PREFETCH_AHEAD < fresh)
 			prefetch_node(w->g, buf[i + PREFETCH_AHEAD]);
 		out[i].id = (uint32_t) buf[i];
-		out[i].d = of_l2_squared(w->q, w->g->vecs + (size_t) buf[i] * w->g->dim, w->g->dim);
+		out[i].d = probe_dist(w->g, w->q, (size_t) buf[i]);
 		out[i].dead = 0;
 	}
 	return fresh;
@@ -388,7 +586,7 @@ expand_node(void *arg, uint32_t id, of_beam_step *out)
  * leaves the best ef in s->res (max-heap).
  */
 static int
-search_level(of_hnsw *g, scratch *s, const float *q, int level, int ef)
+search_level(of_hnsw *g, scratch *s, const probe *q, int level, int ef)
 {
 	of_beam_step steps[2 * OF_HNSW_MAX_M];
 	level_walk	w = {g, s, q, level};
@@ -414,10 +612,10 @@ new_epoch(scratch *s)
 
 /* Nearest node to q at level from ep, greedily. */
 static uint32_t
-greedy(of_hnsw *g, const float *q, uint32_t ep, int level)
+greedy(of_hnsw *g, const probe *q, uint32_t ep, int level)
 {
 	int32_t		buf[OF_HNSW_MAX_M + 2];
-	float		best = of_l2_squared(q, g->vecs + (size_t) ep * g->dim, g->dim);
+	float		best = probe_dist(g, q, ep);
 	int			moved = 1;
 
 	while (moved)
@@ -427,7 +625,7 @@ greedy(of_hnsw *g, const float *q, uint32_t ep, int level)
 		moved = 0;
 		for (int i = 0; i < n; i++)
 		{
-			float		d = of_l2_squared(q, g->vecs + (size_t) buf[i] * g->dim, g->dim);
+			float		d = probe_dist(g, q, (size_t) buf[i]);
 
 			if (d < best)
 			{
@@ -465,7 +663,8 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, float add_d, int l
 	if (n < cap)
 	{
 		l[1 + n] = (int32_t) add;
-		ld[n] = add_d;
+		if (ld != NULL)
+			ld[n] = add_d;
 		l[0] = n + 1;
 	}
 	else
@@ -474,30 +673,30 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, float add_d, int l
 					at = 0,
 					cnt = 0;
 		long		drop = -1;
-		float		dropd = -1.0f;
+		const float *base = ld != NULL ? NULL : node_vec(g, node, s->nx);
 
 		/* Insertion-sort the old links plus the new one by distance. */
 		for (int i = 0; i <= n; i++)
 		{
 			uint32_t	id = i < n ? (uint32_t) l[i + 1] : add;
-			float		d = i < n ? ld[i] : add_d;
+			const float *v = node_vec(g, id, s->pdec + (size_t) i * g->dim);
+			float		d = i == n ? add_d : ld != NULL ? ld[i] : of_l2_squared(base, v, g->dim);
 			size_t		j = cnt++;
 
 			while (j > 0 && s->pdd[j - 1] > d)
 			{
 				s->pdd[j] = s->pdd[j - 1];
 				s->pids[j] = s->pids[j - 1];
+				s->pvp[j] = s->pvp[j - 1];
 				j--;
 			}
 			s->pdd[j] = d;
 			s->pids[j] = id;
+			s->pvp[j] = v;
 		}
 		for (size_t i = 0; i < cnt; i++)
-		{
-			s->pvp[i] = g->vecs + (size_t) s->pids[i] * g->dim;
 			if (s->pids[i] == add)
 				at = i;
-		}
 
 		/*
 		 * Whether the new link is kept depends only on the links nearer than
@@ -508,22 +707,21 @@ add_link(of_hnsw *g, scratch *s, uint32_t node, uint32_t add, float add_d, int l
 		{
 			k = of_graph_select_more(s->pvp, s->pdd, at + 1, cnt, (size_t) cap, g->dim, s->psel, k);
 			/* The farthest old link the heuristic did not keep. */
-			for (int i = 0; i < n; i++)
+			for (size_t t = cnt; t-- > 0 && drop < 0;)
 			{
-				int			chosen = 0;
+				int			chosen = s->pids[t] == add;
 
-				for (size_t t = 0; t < k && !chosen; t++)
-					chosen = s->pids[s->psel[t]] == (uint32_t) l[i + 1];
-				if (!chosen && ld[i] > dropd)
-				{
-					dropd = ld[i];
-					drop = i;
-				}
+				for (size_t u = 0; u < k && !chosen; u++)
+					chosen = s->psel[u] == t;
+				for (int i = 0; i < n && !chosen; i++)
+					if ((uint32_t) l[i + 1] == s->pids[t])
+						drop = i;
 			}
 			if (drop >= 0)
 			{
 				l[1 + drop] = (int32_t) add;
-				ld[drop] = add_d;
+				if (ld != NULL)
+					ld[drop] = add_d;
 			}
 		}
 	}
@@ -534,7 +732,8 @@ done:
 static int
 insert_node(of_hnsw *g, scratch *s, uint32_t node)
 {
-	const float *q = g->vecs + (size_t) node * g->dim;
+	probe		qp,
+			   *q = &qp;
 	int			level = g->levels[node];
 	int			top;
 	long		entry;
@@ -554,6 +753,7 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 	holding = level > top;
 	if (!holding)
 		pthread_mutex_unlock(&g->glock);
+	probe_init(g, s, node_vec(g, node, s->qx), q);
 
 	{
 		uint32_t	ep = (uint32_t) entry;
@@ -563,7 +763,7 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 
 		new_epoch(s);
 		{
-			float		d = of_l2_squared(q, g->vecs + (size_t) ep * g->dim, g->dim);
+			float		d = probe_dist(g, q, ep);
 
 			s->mark[ep] = s->epoch;
 			s->mark[node] = s->epoch;
@@ -590,7 +790,7 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 				s->ids[i] = it.id;
 			}
 			for (size_t i = 0; i < cnt; i++)
-				s->vp[i] = g->vecs + (size_t) s->ids[i] * g->dim;
+				s->vp[i] = node_vec(g, s->ids[i], s->dec + i * g->dim);
 			k = of_graph_select(s->vp, s->dd, cnt, (size_t) cap, g->dim, s->sel);
 
 			/*
@@ -607,11 +807,13 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 				size_t		w = k;
 
 				memcpy(old, mine + 1, (size_t) had * sizeof(int32_t));
-				memcpy(old_d, mine_d, (size_t) had * sizeof(float));
+				if (mine_d != NULL)
+					memcpy(old_d, mine_d, (size_t) had * sizeof(float));
 				for (size_t i = 0; i < k; i++)
 				{
 					mine[1 + i] = (int32_t) s->ids[s->sel[i]];
-					mine_d[i] = s->dd[s->sel[i]];
+					if (mine_d != NULL)
+						mine_d[i] = s->dd[s->sel[i]];
 				}
 				for (int i = 0; i < had && w < (size_t) cap; i++)
 				{
@@ -622,8 +824,9 @@ insert_node(of_hnsw *g, scratch *s, uint32_t node)
 							break;
 					if (t == w)
 					{
-						mine[1 + w] = old[i];
-						mine_d[w++] = old_d[i];
+						if (mine_d != NULL)
+							mine_d[w] = old_d[i];
+						mine[1 + w++] = old[i];
 					}
 				}
 				mine[0] = (int32_t) w;
@@ -777,6 +980,8 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 	uint32_t   *indeg;
 	uint32_t	found[64];
 	int			ef = g->ef < 64 ? g->ef : 64;
+	float	   *ux,
+			   *bx;
 
 	*repaired = 0;
 	if (g->entry < 0)
@@ -784,11 +989,14 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 	seen = calloc(g->n, 1);
 	queue = malloc(g->n * sizeof(uint32_t));
 	indeg = calloc(g->n, sizeof(uint32_t));
-	if (!seen || !queue || !indeg)
+	ux = malloc(2 * g->dim * sizeof(float));
+	bx = ux + g->dim;
+	if (!seen || !queue || !indeg || !ux)
 	{
 		free(seen);
 		free(queue);
 		free(indeg);
+		free(ux);
 		return of_fail(err, OF_ENOMEM, "out of memory");
 	}
 	for (size_t v = 0; v < g->n; v++)
@@ -814,10 +1022,11 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 			free(seen);
 			free(queue);
 			free(indeg);
+			free(ux);
 			return of_fail(err, OF_ECANCELED, "canceled");
 		}
 		/* The nearest reachable nodes to u: link the best one to u. */
-		k = of_hnsw_search(g, g->vecs + u * g->dim, (size_t) ef, ef, found, err);
+		k = of_hnsw_search(g, node_vec(g, u, ux), (size_t) ef, ef, found, err);
 		for (size_t i = 0; i < k && best < 0; i++)
 			if (seen[found[i]] && list_at(g, found[i], 0)[0] < g->m0)
 				best = found[i];
@@ -828,10 +1037,11 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 			best = g->entry;
 		l = list_at(g, (size_t) best, 0);
 		ld = dists_at(g, (size_t) best, 0);
-		d = of_l2_squared(g->vecs + (size_t) best * g->dim, g->vecs + u * g->dim, g->dim);
+		d = of_l2_squared(node_vec(g, (size_t) best, bx), node_vec(g, u, ux), g->dim);
 		if (l[0] < g->m0)
 		{
-			ld[l[0]] = d;
+			if (ld != NULL)
+				ld[l[0]] = d;
 			l[++l[0]] = (int32_t) u;
 		}
 		else
@@ -844,7 +1054,8 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 					drop = i;
 			indeg[l[drop]]--;
 			l[drop] = (int32_t) u;
-			ld[drop - 1] = d;
+			if (ld != NULL)
+				ld[drop - 1] = d;
 		}
 		indeg[u]++;
 		(*repaired)++;
@@ -853,6 +1064,7 @@ of_hnsw_connect(of_hnsw *g, size_t *repaired, of_error *err)
 	free(seen);
 	free(queue);
 	free(indeg);
+	free(ux);
 	return OF_OK;
 }
 
@@ -874,19 +1086,28 @@ fill_step(of_hnsw *g, scratch *s, size_t v, void *arg)
 	fill_job   *f = arg;
 	int32_t    *l = list_at(g, v, 0);
 	float	   *ld = dists_at(g, v, 0);
-	const float *base = g->vecs + v * g->dim;
+	const float *d = ld;
+	float		own[2 * OF_HNSW_MAX_M];
+	probe		base;
 	size_t		room = (size_t) (g->m0 - l[0]),
 				cnt = 0;
 	int			via[2 * OF_HNSW_MAX_M];
 
 	if (room == 0)
 		return 1;
+	probe_init(g, s, node_vec(g, v, s->qx), &base);
+	if (ld == NULL)
+	{
+		for (int i = 0; i < l[0]; i++)
+			own[i] = probe_dist(g, &base, (size_t) l[i + 1]);
+		d = own;
+	}
 	/* The nearest links first: the list is in the order links came. */
 	for (int i = 0; i < l[0]; i++)
 	{
 		int			j = i;
 
-		while (j > 0 && ld[via[j - 1]] > ld[i])
+		while (j > 0 && d[via[j - 1]] > d[i])
 		{
 			via[j] = via[j - 1];
 			j--;
@@ -918,7 +1139,7 @@ fill_step(of_hnsw *g, scratch *s, size_t v, void *arg)
 		if (i + FILL_PREFETCH_AHEAD < cnt)
 			prefetch_node(g, s->two[i + FILL_PREFETCH_AHEAD]);
 		if (of_heap_keep_nearest(&s->res, room,
-								 of_l2_squared(base, g->vecs + (size_t) c * g->dim, g->dim),
+								 probe_dist(g, &base, (size_t) c),
 								 (uint32_t) c) != OF_OK)
 			return 0;
 	}
@@ -929,7 +1150,8 @@ fill_step(of_hnsw *g, scratch *s, size_t v, void *arg)
 		of_heap_item it = of_heap_pop(&s->res);
 
 		l[1 + l[0] + i] = (int32_t) it.id;
-		ld[l[0] + i] = it.d;
+		if (ld != NULL)
+			ld[l[0] + i] = it.d;
 	}
 	l[0] += (int32_t) cnt;
 	__atomic_fetch_add(&f->added, cnt, __ATOMIC_SEQ_CST);
@@ -1034,6 +1256,7 @@ of_hnsw_search(const of_hnsw *g, const float *q, size_t k, int ef,
 {
 	of_hnsw    *gm = (of_hnsw *) g;
 	scratch		s;
+	probe		p;
 	uint32_t	ep;
 	size_t		cnt;
 	int			saved = gm->ef;
@@ -1050,16 +1273,17 @@ of_hnsw_search(const of_hnsw *g, const float *q, size_t k, int ef,
 		return 0;
 	}
 	gm->ef = saved;
+	probe_init(g, &s, q, &p);
 	ep = (uint32_t) g->entry;
 	for (int l = g->top; l > 0; l--)
-		ep = greedy(gm, q, ep, l);
+		ep = greedy(gm, &p, ep, l);
 	new_epoch(&s);
 	s.mark[ep] = s.epoch;
 	{
-		float		d = of_l2_squared(q, g->vecs + (size_t) ep * g->dim, g->dim);
+		float		d = probe_dist(g, &p, ep);
 
 		if (of_heap_push(&s.cand, d, ep) != OF_OK || of_heap_push(&s.res, d, ep) != OF_OK ||
-			!search_level(gm, &s, q, 0, ef))
+			!search_level(gm, &s, &p, 0, ef))
 		{
 			scratch_free(&s);
 			of_fail(err, OF_ENOMEM, "out of memory");

@@ -1,7 +1,8 @@
 /*
- * An in-memory HNSW graph over float vectors (squared L2), used to build an
- * index quickly before it is written to disk pages.  Nodes are numbered in
- * the order they are appended; linking can run on several threads.
+ * An in-memory HNSW graph over float vectors (squared L2), or, once
+ * compacted, over their 8-bit codes, used to build an index quickly before
+ * it is written to disk pages.  Nodes are numbered in the order they are
+ * appended; linking can run on several threads.
  *
  * The worker threads block all signals and touch nothing but this module's
  * own memory, so the host (a PostgreSQL backend) can call it safely.
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "graph/sq8.h"
 
 #define OF_HNSW_MAX_LEVEL 15
 /* Most links per node above level 0 (level 0 holds twice as many). */
@@ -33,13 +35,35 @@ long		of_hnsw_append(of_hnsw *g, const float *v, of_error *err);
 /* Link nodes [from, to) into the graph using nthreads threads. */
 of_status	of_hnsw_link(of_hnsw *g, size_t from, size_t to, int nthreads, of_error *err);
 
-/* Bytes currently allocated, and the bytes one more node would add. */
+/*
+ * Bytes currently allocated; the bytes one more node adds on average, and
+ * would once the graph is compact; what the node arrays will reserve at the
+ * next append (0 unless they are full).
+ */
 size_t		of_hnsw_bytes(const of_hnsw *g);
 size_t		of_hnsw_node_bytes(const of_hnsw *g);
+size_t		of_hnsw_compact_node_bytes(const of_hnsw *g);
+size_t		of_hnsw_growth_bytes(const of_hnsw *g);
+
+/*
+ * Trade the float vectors for 8-bit codes (of_sq8 fitted to the vectors so
+ * far; later appends are encoded on arrival), a quarter of their memory, so
+ * a build that outgrows its memory goes on in memory.  Searches and pruning
+ * then use the decoded vectors, as an index on disk does.  Not while
+ * of_hnsw_link or of_hnsw_fill runs; needs at least one node.
+ */
+of_status	of_hnsw_compact(of_hnsw *g, of_error *err);
+
+/* A compact graph's quantiser, NULL before of_hnsw_compact. */
+const of_sq8 *of_hnsw_quantizer(const of_hnsw *g);
+
+/* A compact graph's code of node, and its residual norm in *resid. */
+const uint8_t *of_hnsw_code(const of_hnsw *g, size_t node, float *resid);
 
 size_t		of_hnsw_count(const of_hnsw *g);
 long		of_hnsw_entry(const of_hnsw *g);
 int			of_hnsw_level(const of_hnsw *g, size_t node);
+/* Node's vector; NULL once the graph is compact. */
 const float *of_hnsw_vector(const of_hnsw *g, size_t node);
 
 /* Neighbours of node at level (count in *n). */

@@ -57,12 +57,6 @@ of_sq8_encode(const of_sq8 *q, const float *x, uint8_t *code)
 	return nextafterf((float) (sqrt(r2) * (1.0 + 1e-5) + 1e-6), INFINITY);
 }
 
-void
-of_sq8_decode(const of_sq8 *q, const uint8_t *code, float *out)
-{
-	for (uint32_t j = 0; j < q->dim; j++)
-		out[j] = q->lo[j] + q->step[j] * (float) code[j];
-}
 
 void
 of_sq8_prepare(const of_sq8 *q, const float *x, of_sq8_query *out)
@@ -128,6 +122,51 @@ l2sq_avx2(const of_sq8_query *qq, const uint8_t *code)
 	return s;
 }
 #endif
+
+static void
+decode_scalar(const of_sq8 *q, const uint8_t *code, float *out)
+{
+	for (uint32_t j = 0; j < q->dim; j++)
+		out[j] = q->lo[j] + q->step[j] * (float) code[j];
+}
+
+#ifdef OF_X86
+/* The in-memory build decodes a vector per candidate it prunes against. */
+__attribute__((target("avx2,fma")))
+static void
+decode_avx2(const of_sq8 *q, const uint8_t *code, float *out)
+{
+	uint32_t	j = 0;
+
+	for (; j + 8 <= q->dim; j += 8)
+	{
+		__m256		c = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) (code + j))));
+
+		_mm256_storeu_ps(out + j, _mm256_fmadd_ps(c, _mm256_loadu_ps(q->step + j),
+												  _mm256_loadu_ps(q->lo + j)));
+	}
+	for (; j < q->dim; j++)
+		out[j] = q->lo[j] + q->step[j] * (float) code[j];
+}
+#endif
+
+void
+of_sq8_decode(const of_sq8 *q, const uint8_t *code, float *out)
+{
+	/* Benign race: every thread computes the same pointer. */
+	static void (*kernel) (const of_sq8 *, const uint8_t *, float *);
+
+	if (kernel == NULL)
+	{
+		kernel = decode_scalar;
+#ifdef OF_X86
+		__builtin_cpu_init();
+		if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+			kernel = decode_avx2;
+#endif
+	}
+	kernel(q, code, out);
+}
 
 typedef float (*sq8_kernel) (const of_sq8_query *, const uint8_t *);
 
