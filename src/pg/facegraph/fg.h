@@ -239,6 +239,7 @@ extern void fg_get_options(Relation index, int *m, int *efc);
 
 /* fgrecent.c */
 extern Buffer fg_read_buffer(Relation index, BlockNumber blkno);
+extern void fg_prefetch_elements(Relation index, const ItemPointerData *tids, int n);
 
 /* fgbuild.c */
 extern IndexBuildResult *fgbuild(Relation heap, Relation index, IndexInfo *indexInfo);

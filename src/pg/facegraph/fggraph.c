@@ -68,6 +68,7 @@ walk_expand(void *arg, uint32 id, of_beam_step *out)
 	FgLevelWalk *w = arg;
 	ItemPointerData links[2 * FG_MAX_M];
 	int			nl,
+				nfresh = 0,
 				nout = 0;
 
 	CHECK_FOR_INTERRUPTS();
@@ -76,11 +77,17 @@ walk_expand(void *arg, uint32 id, of_beam_step *out)
 		w->e->level < w->level)
 		return 0;
 	nl = fg_count_links(w->e, w->info->m, w->level);
-	memcpy(links, w->e->links + fg_level_offset(w->info->m, w->level), nl * sizeof(ItemPointerData));
+	/* The unseen links (the map holds membership only), all asked for at once. */
 	for (int i = 0; i < nl; i++)
 	{
-		if (fg_seen(&w->s->seen, fg_tid_key(&links[i]), w->n))
-			continue;
+		ItemPointerData t = w->e->links[fg_level_offset(w->info->m, w->level) + i];
+
+		if (!fg_seen(&w->s->seen, fg_tid_key(&t), 0))
+			links[nfresh++] = t;
+	}
+	fg_prefetch_elements(w->index, links, nfresh);
+	for (int i = 0; i < nfresh; i++)
+	{
 		if (!fg_read_element(w->index, &links[i], w->e, FG_ELEMENT_FIXED) || w->e->level < w->level)
 			continue;
 		out[nout].d = of_sq8_l2_squared(w->qq, w->e->code);

@@ -30,7 +30,7 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 
 	for (int attempt = 0; attempt < 4; attempt++)
 	{
-		Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(nb));
+		Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(nb));
 		Page		page;
 		FgElement	e;
 		ItemPointerData *l;
@@ -78,12 +78,14 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 		of_sq8_decode(&info->quantizer, nbcode, base);
 		cands = palloc(sizeof(FgNeighbour) * (n + 1));
 		k = 0;
+		fg_prefetch_elements(index, old, n);
 		{
-			FgElement	ne = palloc(FG_ELEMENT_MAX);
+			FgElement	ne = palloc(FG_ELEMENT_FIXED);
 
+			/* Only the codes and flags: the fixed part. */
 			for (int i = 0; i < n; i++)
 			{
-				if (!fg_read_element(index, &old[i], ne, FG_ELEMENT_MAX) ||
+				if (!fg_read_element(index, &old[i], ne, FG_ELEMENT_FIXED) ||
 					(ne->flags & FG_ELEM_DELETED))
 					continue;
 				cands[k].tid = old[i];
