@@ -7,6 +7,21 @@
 
 #include "distance.h"
 
+/*
+ * v scaled to OF_IDENTIFY_LENGTH: only its direction counts, as a length
+ * that changes from photo to photo of one person blurs the threshold
+ * (identify.h).  A zero vector has no direction and stays at the origin.
+ */
+static void
+at_common_length(const float *v, size_t dim, float *out)
+{
+	float		len = sqrtf(of_dot(v, v, dim));
+	float		f = len > 0 ? (float) OF_IDENTIFY_LENGTH / len : 0.0f;
+
+	for (size_t j = 0; j < dim; j++)
+		out[j] = v[j] * f;
+}
+
 of_status
 of_identify(const float *q, const float *x, const int *label, size_t k,
 			size_t dim, double threshold, of_identity *out, of_error *err)
@@ -14,6 +29,8 @@ of_identify(const float *q, const float *x, const int *label, size_t k,
 	int		   *slot_label = malloc((k ? k : 1) * sizeof(int));
 	size_t	   *count = calloc(k ? k : 1, sizeof(size_t));
 	float	   *sum = calloc((k ? k : 1) * dim, sizeof(float));
+	float	   *qd = malloc((dim ? dim : 1) * sizeof(float)),
+			   *xd = malloc((dim ? dim : 1) * sizeof(float));
 	size_t		nslot = 0,
 				best = 0;
 	float		d1 = INFINITY,
@@ -23,14 +40,17 @@ of_identify(const float *q, const float *x, const int *label, size_t k,
 	out->named = 0;
 	out->distance = out->runner_up = out->score = NAN;
 	out->confidence = 0;
-	if (slot_label == NULL || count == NULL || sum == NULL)
+	if (slot_label == NULL || count == NULL || sum == NULL || qd == NULL || xd == NULL)
 	{
 		free(slot_label);
 		free(count);
 		free(sum);
+		free(qd);
+		free(xd);
 		return of_fail(err, OF_ENOMEM, "out of memory");
 	}
-	/* Sum each label's faces (a label has at most k of them). */
+	at_common_length(q, dim, qd);
+	/* Sum each label's faces (a label has at most k of them), as directions. */
 	for (size_t i = 0; i < k; i++)
 	{
 		size_t		s = 0;
@@ -40,8 +60,9 @@ of_identify(const float *q, const float *x, const int *label, size_t k,
 		if (s == nslot)
 			slot_label[nslot++] = label[i];
 		count[s]++;
+		at_common_length(x + i * dim, dim, xd);
 		for (size_t j = 0; j < dim; j++)
-			sum[s * dim + j] += x[i * dim + j];
+			sum[s * dim + j] += xd[j];
 	}
 	for (size_t s = 0; s < nslot; s++)
 	{
@@ -50,7 +71,7 @@ of_identify(const float *q, const float *x, const int *label, size_t k,
 
 		for (size_t j = 0; j < dim; j++)
 			mean[j] /= (float) count[s];
-		d = of_l2_distance(q, mean, dim);
+		d = of_l2_distance(qd, mean, dim);
 		if (d < d1)
 		{
 			d2 = d1;
@@ -75,6 +96,8 @@ of_identify(const float *q, const float *x, const int *label, size_t k,
 	free(slot_label);
 	free(count);
 	free(sum);
+	free(qd);
+	free(xd);
 	return OF_OK;
 }
 
