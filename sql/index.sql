@@ -214,6 +214,18 @@ DROP INDEX faces_e;
 SELECT pg_temp.recall(10, 1, 0) >= 0.99 AS small_mem_recall_ok;
 ROLLBACK;
 DROP INDEX faces_small_mem;
+-- at 2MB the default m's codes hold the whole table (its floats would not):
+-- no NOTICE, as nothing slow happens
+SET maintenance_work_mem = '2MB';
+SET client_min_messages = notice;
+CREATE INDEX faces_codes ON faces USING facegraph (e);
+SET client_min_messages = warning;
+RESET maintenance_work_mem;
+BEGIN;
+DROP INDEX faces_e;
+SELECT pg_temp.recall(10, 1, 0) >= 0.99 AS codes_recall_ok;
+ROLLBACK;
+DROP INDEX faces_codes;
 
 -- scans pin pages through the buffers that last held them (fgrecent.c):
 -- repeated identical scans count the same block reads in pg_statio (all

@@ -290,18 +290,21 @@ expected_rows(const FgBuildState *st, ItemPointer tid)
 	return st->indtuples * Max(st->heap_blocks / scanned, 1.0);
 }
 
-/* Memory an in-memory build of n rows takes: graph nodes and heap TIDs. */
-static size_t
-build_bytes(const FgBuildState *st, double n)
-{
-	return (size_t) (n * (of_hnsw_node_bytes(st->graph) + sizeof(ItemPointerData)));
-}
-
-/* The same once the graph keeps 8-bit codes. */
+/* Memory a build of n rows takes once the graph keeps 8-bit codes: nodes and heap TIDs. */
 static size_t
 compact_bytes(const FgBuildState *st, double n)
 {
 	return (size_t) (n * (of_hnsw_compact_node_bytes(st->graph) + sizeof(ItemPointerData)));
+}
+
+/*
+ * The least memory that keeps a build of n rows in memory: its codes, and a
+ * quarter more, the step the node arrays grow by.
+ */
+static size_t
+needed_bytes(const FgBuildState *st, double n)
+{
+	return compact_bytes(st, n) / 4 * 5;
 }
 
 static size_t
@@ -347,7 +350,7 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 				 errdetail("The rest of the build inserts into the written graph, which is much slower."),
 				 errhint("An in-memory build of the table's %.0f rows needs about %zu MB of maintenance_work_mem.",
 						 expected_rows(st, tid),
-						 megabytes(compact_bytes(st, expected_rows(st, tid))))));
+						 megabytes(needed_bytes(st, expected_rows(st, tid))))));
 		link_pending(st, of_hnsw_count(st->graph));
 		st->spilled = true;
 		write_graph(st);
@@ -415,25 +418,20 @@ fgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	cb->arg = stp;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 
-	/* Say at once when the build will not fit, and what would. */
+	/*
+	 * Say at once when the build will not fit even with codes (those slow
+	 * inserts are the only thing a user would notice), and what would.
+	 */
 	stp->reltuples = Max(heap->rd_rel->reltuples, 0);
 	stp->heap_blocks = RelationGetNumberOfBlocks(heap);
-	if (build_bytes(stp, stp->reltuples) > stp->mem_limit)
-	{
-		bool		compact_fits = compact_bytes(stp, stp->reltuples) <= stp->mem_limit;
-
+	if (needed_bytes(stp, stp->reltuples) > stp->mem_limit)
 		ereport(NOTICE,
 				(errmsg("facegraph build of about %.0f rows needs about %zu MB of maintenance_work_mem, which is %d MB",
-						stp->reltuples, megabytes(build_bytes(stp, stp->reltuples)),
+						stp->reltuples, megabytes(needed_bytes(stp, stp->reltuples)),
 						maintenance_work_mem / 1024),
-				 compact_fits ?
-				 errdetail("When memory is full the build keeps 8-bit vectors instead (about %zu MB for all rows).",
-						   megabytes(compact_bytes(stp, stp->reltuples))) :
-				 errdetail("When memory is full the build keeps 8-bit vectors instead (about %zu MB for all rows); rows past that are inserted one by one, many times slower.",
-						   megabytes(compact_bytes(stp, stp->reltuples))),
+				 errdetail("Rows past what fits are inserted one by one, many times slower."),
 				 errhint("SET maintenance_work_mem = '%zuMB' before CREATE INDEX.",
-						 megabytes(build_bytes(stp, stp->reltuples)))));
-	}
+						 megabytes(needed_bytes(stp, stp->reltuples)))));
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_LOAD);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) stp->reltuples);
 
