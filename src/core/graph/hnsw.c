@@ -227,24 +227,24 @@ of_hnsw_free(of_hnsw *g)
 	free(g);
 }
 
+/* A code and its residual norm, or the float vector. */
+static size_t
+vector_bytes(const of_hnsw *g, int compact)
+{
+	return compact ? g->dim + sizeof(float) : g->dim * sizeof(float);
+}
+
 /*
- * A node's bytes: its vector (or code and residual norm), level-0 list
- * (and its distances), an average share of upper lists, bookkeeping.
+ * A node's bytes: its vector, level-0 list (and its distances), an average
+ * share of upper lists, bookkeeping.
  */
 static size_t
 node_bytes(const of_hnsw *g, int compact)
 {
 	size_t		words = (size_t) (g->m0 + 1) + (size_t) (g->m + 1) / (size_t) (g->m - 1);
 
-	return (compact ? g->dim + sizeof(float) : g->dim * sizeof(float)) +
-		(compact ? 1 : 2) * words * sizeof(int32_t) + sizeof(int32_t *) + 1 + 16;
-}
-
-/* A code and its residual norm, or the float vector. */
-static size_t
-vector_bytes(const of_hnsw *g, int compact)
-{
-	return compact ? g->dim + sizeof(float) : g->dim * sizeof(float);
+	return vector_bytes(g, compact) + (compact ? 1 : 2) * words * sizeof(int32_t) +
+		sizeof(int32_t *) + 1 + 16;
 }
 
 size_t

@@ -10,10 +10,9 @@
  * When the graph fills maintenance_work_mem, it trades its float vectors
  * for the 8-bit codes the index stores anyway (fitted to the rows so far)
  * and drops its links' distances: it goes on in memory at about 0.4 of the
- * bytes a row, as fast (README, Tuning).  Only if that
- * fills memory too is the graph written out as above and the remaining
- * rows go through the ordinary insert path: much slower, but the build
- * completes.
+ * bytes a row, as fast (README, Tuning).  Only if that fills memory too is
+ * the graph written out as above and the remaining rows go through the
+ * ordinary insert path: much slower, but the build completes.
  */
 #include "facegraph/fg.h"
 
