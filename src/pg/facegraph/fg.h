@@ -150,6 +150,13 @@ typedef FgElementData *FgElement;
 
 #define FG_ELEMENT_FIXED	offsetof(FgElementData, links)
 
+/*
+ * The most line pointers a page has room for: prefetching reads a line
+ * pointer before any check of the page, and a larger offset (only a
+ * corrupt link has one) would read past the page's end.
+ */
+#define FG_MAX_LINE_POINTERS ((BLCKSZ - SizeOfPageHeaderData) / sizeof(ItemIdData))
+
 static inline int
 fg_level_slots(int m, int level)
 {

@@ -141,7 +141,7 @@ fg_prefetch_elements(Relation index, const ItemPointerData *tids, int n)
 
 		pages[i] = NULL;
 		if (blk < r->nblocks && BufferIsValid(r->bufs[blk]) &&
-			off >= FirstOffsetNumber && off <= MaxOffsetNumber)
+			off >= FirstOffsetNumber && off <= FG_MAX_LINE_POINTERS)
 		{
 			/* The pin locks the buffer header: ask for it to write. */
 			__builtin_prefetch(GetBufferDescriptor(r->bufs[blk] - 1), 1);

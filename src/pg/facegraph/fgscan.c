@@ -258,7 +258,7 @@ pin_page(IndexScanDesc scan, const uint32 *ids, int n)
 	{
 		OffsetNumber off = ItemPointerGetOffsetNumber(&so->items[ids[i]].tid);
 
-		if (off >= FirstOffsetNumber && off <= MaxOffsetNumber)
+		if (off >= FirstOffsetNumber && off <= FG_MAX_LINE_POINTERS)
 			__builtin_prefetch(PageGetItemId(page, off));
 	}
 	return buf;
@@ -280,7 +280,7 @@ prefetch_elements(IndexScanDesc scan, Buffer buf, const uint32 *ids, int n)
 		OffsetNumber off = ItemPointerGetOffsetNumber(&so->items[ids[i]].tid);
 		const char *p;
 
-		if (off < FirstOffsetNumber || off > MaxOffsetNumber)
+		if (off < FirstOffsetNumber || off > FG_MAX_LINE_POINTERS)
 			continue;
 		p = page + (ItemIdGetOffset(PageGetItemId(page, off)) & (BLCKSZ - 1));
 		for (Size b = 0; b < FG_ELEMENT_FIXED && p + b < page + BLCKSZ; b += 64)
