@@ -66,6 +66,36 @@ make_faces(size_t ids, size_t per, float **queries, size_t nq)
 	return x;
 }
 
+/*
+ * Every link of the n nodes is in range, not a self-link, distinct within
+ * its list, to a node that has the level, and no list holds more than the
+ * degree cap (m, 2m at level 0).
+ */
+static int
+links_valid(const of_hnsw *g, size_t n, int m)
+{
+	int			valid = 1;
+
+	for (size_t i = 0; i < n; i++)
+		for (int l = 0; l <= of_hnsw_level(g, i); l++)
+		{
+			int			c;
+			const int32_t *nb = of_hnsw_neighbours(g, i, l, &c);
+
+			if (c > (l ? m : 2 * m))
+				valid = 0;
+			for (int t = 0; t < c; t++)
+			{
+				if (nb[t] < 0 || (size_t) nb[t] >= n || (size_t) nb[t] == i ||
+					of_hnsw_level(g, (size_t) nb[t]) < l)
+					valid = 0;
+				for (int u = 0; u < t; u++)
+					valid &= nb[u] != nb[t];
+			}
+		}
+	return valid;
+}
+
 static double
 recall(of_hnsw *g, const float *x, size_t n, const float *q, size_t nq, int ef)
 {
@@ -348,28 +378,7 @@ main(void)
 				seen[order[i]] = 1;
 		}
 		ok(perm && order[0] == (uint32_t) of_hnsw_entry(g), "order is a permutation starting at the entry");
-		{
-			int			deg_ok = 1;
-
-			for (size_t i = 0; i < n; i++)
-				for (int l = 0; l <= of_hnsw_level(g, i); l++)
-				{
-					int			c;
-					const int32_t *nb = of_hnsw_neighbours(g, i, l, &c);
-
-					if (c > (l ? 12 : 24))
-						deg_ok = 0;
-					for (int t = 0; t < c; t++)
-					{
-						if (nb[t] < 0 || (size_t) nb[t] >= n || (size_t) nb[t] == i ||
-							of_hnsw_level(g, (size_t) nb[t]) < l)
-							deg_ok = 0;
-						for (int u = 0; u < t; u++)
-							deg_ok &= nb[u] != nb[t];
-					}
-				}
-			ok(deg_ok, "links are in range, distinct, within degree caps and level-consistent");
-		}
+		ok(links_valid(g, n, 12), "links are in range, distinct, within degree caps and level-consistent");
 		{
 			size_t		wrong = 0;
 
@@ -404,7 +413,6 @@ main(void)
 		of_sq8		want;
 		const of_sq8 *got;
 		double		r;
-		int			deg_ok = 1;
 
 		ok(of_hnsw_compact(g, &err) == OF_EINVAL, "an empty graph cannot be compacted");
 		for (size_t i = 0; i < half; i++)
@@ -450,24 +458,7 @@ main(void)
 
 			ok(ran && added > 0, "connect and fill run on codes (%zu + %zu links)", rep, added);
 		}
-		for (size_t i = 0; i < n; i++)
-			for (int l = 0; l <= of_hnsw_level(g, i); l++)
-			{
-				int			c;
-				const int32_t *nb = of_hnsw_neighbours(g, i, l, &c);
-
-				if (c > (l ? 12 : 24))
-					deg_ok = 0;
-				for (int t = 0; t < c; t++)
-				{
-					if (nb[t] < 0 || (size_t) nb[t] >= n || (size_t) nb[t] == i ||
-						of_hnsw_level(g, (size_t) nb[t]) < l)
-						deg_ok = 0;
-					for (int u = 0; u < t; u++)
-						deg_ok &= nb[u] != nb[t];
-				}
-			}
-		ok(deg_ok, "compact links are in range, distinct, within degree caps and level-consistent");
+		ok(links_valid(g, n, 12), "compact links are in range, distinct, within degree caps and level-consistent");
 		r = recall(g, x, n, q, 200, 80);
 		unit_diag("recall@10 ef=80 compact halfway: %.4f", r);
 		ok(r >= 0.95, "compact graph recall@10 >= 0.95 (%.4f)", r);
