@@ -157,6 +157,20 @@ typedef FgElementData *FgElement;
  */
 #define FG_MAX_LINE_POINTERS ((BLCKSZ - SizeOfPageHeaderData) / sizeof(ItemIdData))
 
+/*
+ * Ask the CPU for the code of the element at off on page, whose line
+ * pointer may be read without the content lock: it only gives an address,
+ * kept inside the page, to prefetch.  off must be 1..FG_MAX_LINE_POINTERS.
+ */
+static inline void
+fg_prefetch_code(const char *page, OffsetNumber off)
+{
+	const char *p = page + (ItemIdGetOffset(PageGetItemId(page, off)) & (BLCKSZ - 1));
+
+	for (Size b = 0; b < FG_ELEMENT_FIXED && p + b < page + BLCKSZ; b += 64)
+		__builtin_prefetch(p + b);
+}
+
 static inline int
 fg_level_slots(int m, int level)
 {

@@ -150,14 +150,6 @@ fg_prefetch_elements(Relation index, const ItemPointerData *tids, int n)
 		}
 	}
 	for (int i = 0; i < n; i++)
-	{
-		const char *p;
-
-		if (pages[i] == NULL)
-			continue;
-		p = pages[i] + (ItemIdGetOffset(PageGetItemId(pages[i], ItemPointerGetOffsetNumber(&tids[i]))) &
-						(BLCKSZ - 1));
-		for (Size b = 0; b < FG_ELEMENT_FIXED && p + b < pages[i] + BLCKSZ; b += 64)
-			__builtin_prefetch(p + b);
-	}
+		if (pages[i] != NULL)
+			fg_prefetch_code(pages[i], ItemPointerGetOffsetNumber(&tids[i]));
 }

@@ -278,13 +278,9 @@ prefetch_elements(IndexScanDesc scan, Buffer buf, const uint32 *ids, int n)
 	for (int i = 0; i < n; i++)
 	{
 		OffsetNumber off = ItemPointerGetOffsetNumber(&so->items[ids[i]].tid);
-		const char *p;
 
-		if (off < FirstOffsetNumber || off > FG_MAX_LINE_POINTERS)
-			continue;
-		p = page + (ItemIdGetOffset(PageGetItemId(page, off)) & (BLCKSZ - 1));
-		for (Size b = 0; b < FG_ELEMENT_FIXED && p + b < page + BLCKSZ; b += 64)
-			__builtin_prefetch(p + b);
+		if (off >= FirstOffsetNumber && off <= FG_MAX_LINE_POINTERS)
+			fg_prefetch_code(page, off);
 	}
 }
 
