@@ -123,6 +123,18 @@ l2sq_avx2(const of_sq8_query *qq, const uint8_t *code)
 }
 #endif
 
+/* Whether the AVX2 kernels can run here. */
+static int
+has_avx2_fma(void)
+{
+#ifdef OF_X86
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+	return 0;
+#endif
+}
+
 static void
 decode_scalar(const of_sq8 *q, const uint8_t *code, float *out)
 {
@@ -160,8 +172,7 @@ of_sq8_decode(const of_sq8 *q, const uint8_t *code, float *out)
 	{
 		kernel = decode_scalar;
 #ifdef OF_X86
-		__builtin_cpu_init();
-		if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		if (has_avx2_fma())
 			kernel = decode_avx2;
 #endif
 	}
@@ -174,8 +185,7 @@ static sq8_kernel
 pick_kernel(void)
 {
 #ifdef OF_X86
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	if (has_avx2_fma())
 		return l2sq_avx2;
 #endif
 	return l2sq_scalar;
