@@ -104,6 +104,16 @@ kth_distance(const float *x, size_t n, const float *q)
 	return best[K - 1];
 }
 
+/* Append rows [from, to) of x; 0 on failure. */
+static int
+append_rows(of_hnsw *g, const float *x, size_t from, size_t to, of_error *err)
+{
+	for (size_t i = from; i < to; i++)
+		if (of_hnsw_append(g, x + i * DIM, err) < 0)
+			return 0;
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -156,25 +166,15 @@ main(int argc, char **argv)
 	if (compact_at > n)
 		compact_at = n;
 	g = of_hnsw_create(DIM, m, efc, GRAPH_SEED, &err);
-	for (size_t i = 0; i < compact_at; i++)
-		if (g == NULL || of_hnsw_append(g, x + i * DIM, &err) < 0)
-		{
-			fprintf(stderr, "%s\n", err.msg);
-			return 1;
-		}
-	if (compact_at > 0 &&
-		(of_hnsw_link(g, 0, compact_at, threads, &err) != OF_OK ||
-		 of_hnsw_compact(g, &err) != OF_OK))
+	if (g == NULL || !append_rows(g, x, 0, compact_at, &err) ||
+		(compact_at > 0 &&
+		 (of_hnsw_link(g, 0, compact_at, threads, &err) != OF_OK ||
+		  of_hnsw_compact(g, &err) != OF_OK)) ||
+		!append_rows(g, x, compact_at, n, &err))
 	{
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
-	for (size_t i = compact_at; i < n; i++)
-		if (g == NULL || of_hnsw_append(g, x + i * DIM, &err) < 0)
-		{
-			fprintf(stderr, "%s\n", err.msg);
-			return 1;
-		}
 	t0 = now();
 	if (of_hnsw_link(g, compact_at, n, threads, &err) != OF_OK)
 	{
