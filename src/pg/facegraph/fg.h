@@ -12,7 +12,8 @@
  * Files: fgutils.c (pages, meta, options, handler), fgbuild.c, fginsert.c,
  * fggraph.c (graph operations of insert and VACUUM), fgscan.c, fgcost.c (planner), fgvacuum.c, fgvalidate.c, fgcheck.c
  * (face_index_check), fgsphere.c (the face_sphere type for radius search),
- * fgrecent.c (pins pages through the buffer that last held them).
+ * fgrecent.c (pins pages through the buffer that last held them, prefetches
+ * elements).
  */
 #ifndef OPENFACE_FG_H
 #define OPENFACE_FG_H
@@ -149,27 +150,6 @@ typedef struct FgElementData
 typedef FgElementData *FgElement;
 
 #define FG_ELEMENT_FIXED	offsetof(FgElementData, links)
-
-/*
- * The most line pointers a page has room for: prefetching reads a line
- * pointer before any check of the page, and a larger offset (only a
- * corrupt link has one) would read past the page's end.
- */
-#define FG_MAX_LINE_POINTERS ((BLCKSZ - SizeOfPageHeaderData) / sizeof(ItemIdData))
-
-/*
- * Ask the CPU for the code of the element at off on page, whose line
- * pointer may be read without the content lock: it only gives an address,
- * kept inside the page, to prefetch.  off must be 1..FG_MAX_LINE_POINTERS.
- */
-static inline void
-fg_prefetch_code(const char *page, OffsetNumber off)
-{
-	const char *p = page + (ItemIdGetOffset(PageGetItemId(page, off)) & (BLCKSZ - 1));
-
-	for (Size b = 0; b < FG_ELEMENT_FIXED && p + b < page + BLCKSZ; b += 64)
-		__builtin_prefetch(p + b);
-}
 
 static inline int
 fg_level_slots(int m, int level)
