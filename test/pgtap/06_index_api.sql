@@ -117,8 +117,8 @@ SELECT is((SELECT opcname::text FROM pg_index i JOIN pg_opclass c ON c.oid = i.i
            WHERE i.indexrelid = to_regclass('tap_default')), 'face_l2_ops',
           'face_l2_ops is picked when none is named');
 
--- settings (README: ef_search 64, strict_order on, build_threads 2)
-SELECT is(current_setting('openface.ef_search'), '64', 'openface.ef_search defaults to 64');
+-- settings (README: ef_search 112, strict_order on, build_threads 2)
+SELECT is(current_setting('openface.ef_search'), '112', 'openface.ef_search defaults to 112');
 SELECT is(current_setting('openface.strict_order'), 'on', 'openface.strict_order defaults to on');
 SELECT is(current_setting('openface.build_threads'), '2', 'openface.build_threads defaults to 2');
 SELECT is((SELECT array_agg(name || ' ' || context || ' ' || vartype || ' ' || coalesce(min_val || '..' || max_val, '')

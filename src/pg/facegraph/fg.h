@@ -65,15 +65,16 @@
  *     recall fell to 0.71 at ef_search 40 and radius recall to 0.92.
  *   m = 24, ef_construction = 200: recall@10 0.977 at ef_search 20 for a
  *     build 2.4 times as long.
- * openface.ef_search defaults to 64, measured on data shaped like real
+ * openface.ef_search defaults to 112, measured on data shaped like real
  * descriptors (gen/realfaces.h, the benchmark's default), where the
- * face-like figures above are far too kind: at 100k rows with the default
- * build, recall@10 0.916 / 0.956 / 0.969 / 0.991 at ef_search 40 / 64 / 80
- * / 160.  64 is the narrowest width over the target of 0.95, and the
- * cheapest at 1M rows, where search time grows.  Builds use 2 threads
- * unless openface.build_threads says otherwise.
+ * face-like figures above are far too kind.  At 1M rows (default build,
+ * 300 queries): recall@10 0.831 / 0.887 / 0.903 / 0.917 at ef_search 64 /
+ * 96 / 112 / 128, at 618 / 447 / 396 / 348 q/s (pgbench, one client,
+ * prepared).  112 is the narrowest width that finds 0.90 of the true 10
+ * nearest at 1M rows; at 200k it finds 0.967 (64: 0.926).  Builds use 2
+ * threads unless openface.build_threads says otherwise.
  */
-#define FG_DEFAULT_EF_SEARCH		64
+#define FG_DEFAULT_EF_SEARCH		112
 #define FG_MAX_EF_SEARCH			1000
 #define FG_DEFAULT_BUILD_THREADS	2
 #define FG_MAX_BUILD_THREADS		16

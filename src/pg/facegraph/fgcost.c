@@ -1,15 +1,20 @@
 /*
  * facegraph: the planner's cost of an index scan.
  *
- * Reading one graph element is a buffer lookup and a page access
- * that misses the CPU cache: 0.3-1.5 us (100k face-like rows: 1.5 us over
- * distinct queries, 0.3 us when one query repeats), against 0.26 us for a
- * cached row of a sequential scan, which the planner charges 0.084, and
- * 0.56 us for one that also computes a distance (with the distance
- * functions' COST 10).  So an element read is charged 0.075 random page
- * reads (0.3 at the defaults).  The first row costs a
- * search of width ef_search (about ef_search * 2m element reads, measured
- * 1.1x that); every further row streamed costs about one more expansion,
+ * Reading one graph element is a buffer pin and a page access that misses
+ * the CPU cache, its misses overlapped with its neighbours' (fgrecent.c):
+ * about 0.45 us over distinct queries at 200k and 1M realistic rows (1.8 and
+ * 2.1 ms for 4,036 and 4,936 reads), against 0.26 us for a cached row of a
+ * sequential scan, which the planner charges 0.084, and 0.33-0.56 us for
+ * one that also computes a distance (with the distance functions' COST 10).
+ * So an element read is charged 0.05 random page reads (0.2 at the
+ * defaults; 0.075 before the overlapped reads made them faster, which sent
+ * radius queries on sql/plan.sql's 20k rows to a sequential scan 2.3x
+ * slower than the index at ef_search 128).  The first row costs the way into level 0
+ * and a search of width ef_search: about 700 + 0.8 * ef_search * 2m element
+ * reads (measured at m 24, ef_search 20 / 64 / 112 / 160: 1,408 / 3,181 /
+ * 4,936 / 6,660 reads at 1M realistic rows, 1,169 / 2,616 / 4,036 / 5,271
+ * at 200k); every further row streamed costs about one more expansion,
  * 2m reads.  A filter that rejects most rows makes the executor pull many
  * more rows than LIMIT asks for, and the planner scales the streaming part
  * by that: with a very selective filter it picks the exact scan, which is
@@ -27,6 +32,10 @@
 #include "utils/float.h"
 #include "utils/selfuncs.h"
 
+/* The first row's element reads: START + PER_SLOT * ef_search * 2m (above). */
+#define FG_COST_START_READS		700.0
+#define FG_COST_READS_PER_SLOT	0.8
+
 void
 fgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 			   Cost *indexStartupCost, Cost *indexTotalCost,
@@ -35,7 +44,7 @@ fgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 {
 	GenericCosts costs;
 	double		ntuples = Max(path->indexinfo->tuples, 1.0);
-	double		per_element = 0.075 * random_page_cost;
+	double		per_element = 0.05 * random_page_cost;
 	double		first;
 	double		streamed;
 	Relation	index;
@@ -58,7 +67,7 @@ fgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	MemSet(&costs, 0, sizeof(costs));
 	genericcostestimate(root, path, loop_count, &costs);
 
-	first = Min(ntuples, 1.1 * fg_ef_search * 2 * m);
+	first = Min(ntuples, FG_COST_START_READS + FG_COST_READS_PER_SLOT * fg_ef_search * 2 * m);
 	if (path->indexclauses != NIL)
 	{
 		/* A sphere: the scan stops once it has passed the radius. */
