@@ -10,12 +10,12 @@
  * So an element read is charged 0.05 random page reads (0.2 at the
  * defaults; 0.075 before the overlapped reads made them faster, which sent
  * radius queries on sql/plan.sql's 20k rows to a sequential scan 2.3x
- * slower than the index at ef_search 128).  The first row costs the way into level 0
- * and a search of width ef_search: about 700 + 0.8 * ef_search * 2m element
- * reads (measured at m 24, ef_search 20 / 64 / 112 / 160: 1,408 / 3,181 /
- * 4,936 / 6,660 reads at 1M realistic rows, 1,169 / 2,616 / 4,036 / 5,271
- * at 200k); every further row streamed costs about one more expansion,
- * 2m reads.  A filter that rejects most rows makes the executor pull many
+ * slower than the index at ef_search 128).  The first row costs the way
+ * into level 0 and a search of width ef_search: about 700 + 0.8 *
+ * ef_search * 2m element reads (measured at m 24, ef_search 20 / 64 / 112
+ * / 160: 1,408 / 3,181 / 4,936 / 6,660 reads at 1M realistic rows, 1,169 /
+ * 2,616 / 4,036 / 5,271 at 200k); every further row streamed costs about
+ * one more expansion, 2m reads.  A filter that rejects most rows makes the executor pull many
  * more rows than LIMIT asks for, and the planner scales the streaming part
  * by that: with a very selective filter it picks the exact scan, which is
  * then faster too.  Radius scans search twice as wide and stream the rows
