@@ -42,9 +42,8 @@
  * 1M rows built in 467 s against 520 s with floats throughout, in 0.4 of
  * the memory, recall@10 0.836 / 0.903 / 0.935 against 0.831 / 0.903 /
  * 0.934 at ef_search 64 / 112 / 160; 200k rows in 54-60 s either way
- * (three pairs, interleaved).  (An
- * earlier pair of 1M builds measured the opposite, 534 s against 494 s:
- * single builds vary by about a tenth.)
+ * (three pairs).  An earlier pair of 1M builds measured the opposite, 534 s
+ * against 494 s: single builds vary by about a tenth.
  */
 #define FG_COMPACT_ROWS	65536
 
