@@ -15,9 +15,9 @@
  * ef_search * 2m element reads (measured at m 24, ef_search 20 / 64 / 112
  * / 160: 1,408 / 3,181 / 4,936 / 6,660 reads at 1M realistic rows, 1,169 /
  * 2,616 / 4,036 / 5,271 at 200k); every further row streamed costs about
- * one more expansion, 2m reads.  A filter that rejects most rows makes the executor pull many
- * more rows than LIMIT asks for, and the planner scales the streaming part
- * by that: with a very selective filter it picks the exact scan, which is
+ * one more expansion, 2m reads.  A filter that rejects most rows makes the
+ * executor pull many more rows than LIMIT asks for, and the planner scales
+ * the streaming part by that: with a very selective filter it picks the exact scan, which is
  * then faster too.  Radius scans search twice as wide and stream the rows
  * the sphere's selectivity promises; so do ordered scans with a sphere
  * (fgplan.c adds one for "emb <-> q < r"), which stop past the radius.
@@ -32,6 +32,8 @@
 #include "utils/float.h"
 #include "utils/selfuncs.h"
 
+/* An element read, in random page reads (above). */
+#define FG_COST_ELEMENT_READ	0.05
 /* The first row's element reads: START + PER_SLOT * ef_search * 2m (above). */
 #define FG_COST_START_READS		700.0
 #define FG_COST_READS_PER_SLOT	0.8
@@ -44,7 +46,7 @@ fgcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 {
 	GenericCosts costs;
 	double		ntuples = Max(path->indexinfo->tuples, 1.0);
-	double		per_element = 0.05 * random_page_cost;
+	double		per_element = FG_COST_ELEMENT_READ * random_page_cost;
 	double		first;
 	double		streamed;
 	Relation	index;

@@ -147,10 +147,10 @@ fg_read_buffer(Relation index, BlockNumber blkno)
  * and an element is a cache miss each.  Asked for all at once, the misses
  * overlap: a scan at 1M rows ran 1.15-1.25x faster than with pins and
  * prefetches two pages ahead of its reads (and the buffer-header lock of
- * the pin fell from 17% of the time to 2%).  Only
- * blocks with a remembered buffer are asked for, and without a pin or lock:
- * the buffer may hold another block by now, which costs a useless prefetch,
- * never a wrong read (the addresses stay inside the buffer's page).
+ * the pin fell from 17% of the time to 2%).  Only blocks with a remembered
+ * buffer are asked for, and without a pin or lock: the buffer may hold
+ * another block by now, which costs a useless prefetch, never a wrong read
+ * (the addresses stay inside the buffer's page).
  */
 void
 fg_prefetch_elements(Relation index, const ItemPointerData *tids, int n)

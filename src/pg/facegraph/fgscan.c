@@ -302,8 +302,9 @@ read_items(IndexScanDesc scan, uint32 *ids, int n)
 	{
 		BlockNumber blk = ItemPointerGetBlockNumber(&so->items[ids[i]].tid);
 
-		for (next = i + 1; next < n && ItemPointerGetBlockNumber(&so->items[ids[next]].tid) == blk; next++)
-			;
+		next = i + 1;
+		while (next < n && ItemPointerGetBlockNumber(&so->items[ids[next]].tid) == blk)
+			next++;
 		read_page(scan, fg_read_buffer(scan->indexRelation, blk), ids + i, next - i);
 	}
 }
