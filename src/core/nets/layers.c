@@ -97,6 +97,9 @@ of_bias_act(float *y, size_t p, int c, const float *bias, of_act act)
 	const v16	tenth = {0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f,
 	0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f};
 
+	/* the detector's pointwise convolutions: nothing to add, no pass over their big maps */
+	if (bias == NULL && act == OF_ACT_NONE)
+		return;
 	for (size_t i = 0; i < p; i++)
 	{
 		float	   *r = y + i * (size_t) c;
