@@ -28,8 +28,9 @@ size_t		of_conv2d_scratch(int oh, int ow, int kh, int kw, int ci);
 /*
  * out[oh][ow][co] = act(conv(in, filt) + bias), zero padding pad_top /
  * pad_left before (whatever lies past the input on the other side is zero
- * too).  bias may be NULL.  Uses im2col by row blocks and cblas_sgemm;
- * a 1x1 stride-1 unpadded conv reads the input directly.
+ * too).  bias may be NULL.  Uses im2col by row blocks and a matrix
+ * product (cblas_sgemm or layers.c's small kernels); a 1x1 stride-1
+ * unpadded conv reads the input directly.
  */
 void		of_conv2d(const float *in, int h, int w, int ci,
 					  const float *filt, int kh, int kw, int co, int stride,
