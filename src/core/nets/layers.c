@@ -292,6 +292,12 @@ gemm_small(int m, int n, int k, const float *a0, int lda, const float *b, int ld
  * GCC then keeps them on the stack (measured: 30x slower than on
  * AVX-512).  Here a tile is 6 rows x 16 columns of 32-byte vectors: 12
  * accumulators and 2 B vectors in registers.
+ *
+ * The accumulators are named variables, not an array indexed by a row
+ * loop: GCC keeps such an array on the stack too (a load and a store per
+ * multiply-add: the recognizer took 20 ms instead of 12).  A tile short of
+ * six rows computes its last row again in the spare slots and stores only
+ * its own.
  */
 #define AVX2_ROWS 6
 
@@ -303,6 +309,7 @@ gemm_small(int m, int n, int k, const float *a0, int lda, const float *b, int ld
 		acc##r##b += av * b1; \
 	} while (0)
 
+/* Store tile row r, if the tile has it. */
 #define AVX2_STORE(r) \
 	do { \
 		if ((r) < rows) \
@@ -312,13 +319,6 @@ gemm_small(int m, int n, int k, const float *a0, int lda, const float *b, int ld
 		} \
 	} while (0)
 
-/*
- * The twelve accumulators are named variables, not an array indexed by a
- * row loop: GCC keeps such an array on the stack (a load and a store per
- * multiply-add: the recognizer took 20 ms instead of 12).  A tile short of
- * six rows computes its last row again in the spare slots and stores only
- * its own.
- */
 __attribute__((target("arch=x86-64-v3"))) CONTRACT
 static void
 gemm_small_avx2(int m, int n, int k, const float *a0, int lda, const float *b, int ldb,
