@@ -17,11 +17,12 @@
  * 2,616 / 4,036 / 5,271 at 200k); every further row streamed costs about
  * one more expansion, 2m reads.  A filter that rejects most rows makes the
  * executor pull many more rows than LIMIT asks for, and the planner scales
- * the streaming part by that: with a very selective filter it picks the exact scan, which is
- * then faster too.  Radius scans search twice as wide and stream the rows
- * the sphere's selectivity promises; so do ordered scans with a sphere
- * (fgplan.c adds one for "emb <-> q < r"), which stop past the radius.
- * Scans without an ORDER BY or a sphere condition are never chosen.
+ * the streaming part by that: with a very selective filter it picks the
+ * exact scan, which is then faster too.  Radius scans search twice as wide
+ * and stream the rows the sphere's selectivity promises; so do ordered
+ * scans with a sphere (fgplan.c adds one for "emb <-> q < r"), which stop
+ * past the radius.  Scans without an ORDER BY or a sphere condition are
+ * never chosen.
  */
 #include "facegraph/fg.h"
 
