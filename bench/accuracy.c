@@ -13,9 +13,9 @@
  * accuracy on pairs_train.tsv, at the fixed threshold 0.6 (on the test pairs
  * and on all 3,199 pairs: raw descriptors only, the threshold being theirs),
  * and over ten folds of all the pairs (pair i in fold i mod 10, the threshold
- * chosen on the nine others; mean and standard deviation).  A pair with an image without
- * a central face counts as "different" (no fallback box).  Also: how often
- * each "most prominent face" rule picks the central face.
+ * chosen on the nine others; mean and standard deviation).  A pair with an
+ * image without a central face counts as "different" (no fallback box).
+ * Also: how often each "most prominent face" rule picks the central face.
  *
  * Then bench/open_set's open-set identification tables (open_set.h) for
  * the default configuration's descriptors.
