@@ -21,7 +21,7 @@
  * Measured on LFW view 1 (`bench/open_set`, 4,989 photos), default
  * descriptors (mirror view averaged in), at the threshold that names 1% of
  * strangers, on the default draw and on average over 30 others (`open_set
- * FILE SEED`, seeds 101-130; lengths kept, as before, in brackets):
+ * FILE --draws 30`, seeds 101-130; lengths kept, as before, in brackets):
  * 100 people x 3 photos in the gallery (172 probes: +-2 points a draw)
  * 95.9% and 97.2% of known probes named (94.8%, 96.6%; nearest face 91.3%);
  * 1,165 people x 1: 70.9% and 72.1% (68.5%, 67.6%; nearest face 55.9%).
