@@ -5,7 +5,8 @@
  * dlib uses for its published LFW figure (rotation within 3 degrees, the
  * face filling 0.97-1 of a box 3 px inside the chip, shifts within 2 % of
  * it), every other one mirrored.  View k is the same for every photo and
- * every run: the same photo always gets the same descriptor.
+ * every run: the same photo always gets the same descriptor.  The pipeline
+ * puts two views of the other chip geometry before views 2.. (pipeline.h).
  */
 #ifndef OF_JITTER_H
 #define OF_JITTER_H

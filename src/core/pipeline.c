@@ -491,6 +491,14 @@ align_plan(int img_w, int img_h, of_face *face, of_align_mode mode)
 									 OF_DLIB_CHIP_PADDING, &face->align, NULL);
 	if (fit == OF_OK)
 	{
+		of_status	other = mode == OF_ALIGN_SIMILARITY ?
+			of_similarity_fit_dlib(face->landmarks, OF_RECOGNIZER_INPUT, OF_DLIB_CHIP_PADDING,
+								   &face->align_other, NULL) :
+			of_similarity_fit(face->landmarks, OF_RECOGNIZER_INPUT, &face->align_other, NULL);
+
+		/* Where the other geometry has no fit, its views repeat this one's. */
+		if (other != OF_OK)
+			face->align_other = face->align;
 		face->align_mode = mode;
 		return 1;
 	}
@@ -498,13 +506,22 @@ align_plan(int img_w, int img_h, of_face *face, of_align_mode mode)
 	return rc.w > 0 && rc.h > 0;
 }
 
-/* A jittered view of a warped chip: the face's warp after the view's own map. */
+/*
+ * View k >= 2 of a warped chip (the order in pipeline.h): 2 and 3 the other
+ * geometry's chip and its mirror, then jitter view k - 2 of the face's own.
+ */
 static void
 view_warp(const of_face *face, int k, of_similarity *t, int *mirror)
 {
 	of_jitter_view v;
 
-	of_jitter_view_get(k, OF_RECOGNIZER_INPUT, &v);
+	if (k < OF_PIPELINE_JITTER_JITTERED)
+	{
+		*t = face->align_other;
+		*mirror = k == OF_PIPELINE_JITTER_JITTERED - 1;
+		return;
+	}
+	of_jitter_view_get(k - 2, OF_RECOGNIZER_INPUT, &v);
 	of_similarity_compose(&face->align, &v.map, t);
 	*mirror = v.mirror;
 }

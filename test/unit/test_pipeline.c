@@ -317,6 +317,26 @@ check_sample(const of_models *m, int s)
 			ok(of_pipeline_view_descriptor(m, &img, &f, in, OF_JITTER_MAX + 1, one, &err) == OF_EINVAL,
 			   "sample2: no view past the most jitter allows");
 		}
+
+		/* views 2 and 3: the chip and mirror that aligning in dlib's geometry gives */
+		{
+			of_face		fd = f;
+			float	   *din = malloc(sizeof(float) * 3 * OF_RECOGNIZER_INPUT * OF_RECOGNIZER_INPUT);
+			float		own[2][OF_DESCRIPTOR_DIM] = {{0}},
+						other[2][OF_DESCRIPTOR_DIM] = {{0}};
+			int			same = din != NULL &&
+				of_pipeline_align(&img, &fd, OF_ALIGN_DLIB, din, &err) == OF_OK &&
+				fd.align_mode == OF_ALIGN_DLIB;
+
+			for (int k = 0; same && k < 2; k++)
+				same = of_pipeline_view_descriptor(m, &img, &fd, din, k, own[k], &err) == OF_OK &&
+					of_pipeline_view_descriptor(m, &img, &f, in, 2 + k, other[k], &err) == OF_OK &&
+					memcmp(own[k], other[k], sizeof(own[k])) == 0;
+			ok(same, "sample2: views 2 and 3 are dlib's chip and its mirror image, to the bit");
+			ok(memcmp(other[0], other[1], sizeof(other[0])) != 0,
+			   "sample2: view 3 is not view 2");
+			free(din);
+		}
 		free(in);
 		free(fl);
 	}
