@@ -507,21 +507,21 @@ align_plan(int img_w, int img_h, of_face *face, of_align_mode mode)
 }
 
 /*
- * View k >= 2 of a warped chip (the order in pipeline.h): 2 and 3 the other
- * geometry's chip and its mirror, then jitter view k - 2 of the face's own.
+ * View k >= 2 of a warped chip (the order in pipeline.h): the other
+ * geometry's chip and its mirror, then jitter.h's views 2.. of the face's own.
  */
 static void
 view_warp(const of_face *face, int k, of_similarity *t, int *mirror)
 {
 	of_jitter_view v;
 
-	if (k < OF_PIPELINE_JITTER_JITTERED)
+	if (k < 2 + OF_PIPELINE_OTHER_VIEWS)
 	{
 		*t = face->align_other;
-		*mirror = k == OF_PIPELINE_JITTER_JITTERED - 1;
+		*mirror = k % 2 == 1;
 		return;
 	}
-	of_jitter_view_get(k - 2, OF_RECOGNIZER_INPUT, &v);
+	of_jitter_view_get(k - OF_PIPELINE_OTHER_VIEWS, OF_RECOGNIZER_INPUT, &v);
 	of_similarity_compose(&face->align, &v.map, t);
 	*mirror = v.mirror;
 }

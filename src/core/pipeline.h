@@ -124,10 +124,10 @@ typedef struct of_face
 #define OF_PIPELINE_JITTER 1
 
 /*
- * The first view that is a jittered copy of the face's own chip: views 2
- * and 3 are the other geometry's chip and its mirror, which differ from the
- * face's chip more than dlib's small jitters do and so add more.  On LFW
- * view 1 (bench/accuracy --jitter 3 --chip similarity --dump, then
+ * Views 2 and 3, before the jittered copies of the face's own chip: the
+ * other geometry's chip and its mirror, which differ from the face's chip
+ * more than dlib's small jitters do and so add more.  On LFW view 1
+ * (bench/accuracy --jitter 3 --chip similarity --dump, then
  * bench/open_set --draws 30), face_identify with views 0-3 names 97.97% /
  * 74.36% of known probes at 1% of strangers named (100 people x 3 / 1,165
  * x 1, mean of 30 draws), against 97.23% / 72.07% with views 0-1;
@@ -135,7 +135,7 @@ typedef struct of_face
  * 0-3 name 96.5% / 75.6%, where ten views in the order before (random
  * jitters from view 2) named 95.9% / 73.6% for 2.2 times the cost.
  */
-#define OF_PIPELINE_JITTER_JITTERED 4
+#define OF_PIPELINE_OTHER_VIEWS 2
 
 /* The measured-best defaults (see the header comment). */
 void		of_pipeline_options_init(of_pipeline_options *o);
@@ -207,10 +207,10 @@ of_status	of_pipeline_align(const of_image *img, of_face *face, of_align_mode mo
 /*
  * Stage 4: descriptor from the aligned input (or zeros when not valid),
  * averaged with `jitter` extra views (each costs one recognizer run): view 1,
- * the mirror image, is made from input; views 2 and 3 are the other warped
- * geometry's chip (dlib's for a similarity chip, and the reverse) and its
- * mirror; views from OF_PIPELINE_JITTER_JITTERED on are jitter.h's views
- * 2.. of the face's own chip.  Views past 1 are sampled from img, so img
+ * the mirror image, is made from input; the next OF_PIPELINE_OTHER_VIEWS are
+ * the other warped geometry's chip (dlib's for a similarity chip, and the
+ * reverse) and its mirror; the rest are jitter.h's views 2.. of the face's
+ * own chip.  Views past 1 are sampled from img, so img
  * must hold the pixels of_pipeline_align_footprint names.  A face on
  * face-api's crop has no warp: it gets the mirror view only.
  */
