@@ -491,14 +491,6 @@ align_plan(int img_w, int img_h, of_face *face, of_align_mode mode)
 									 OF_DLIB_CHIP_PADDING, &face->align, NULL);
 	if (fit == OF_OK)
 	{
-		of_status	other = mode == OF_ALIGN_SIMILARITY ?
-			of_similarity_fit_dlib(face->landmarks, OF_RECOGNIZER_INPUT, OF_DLIB_CHIP_PADDING,
-								   &face->align_other, NULL) :
-			of_similarity_fit(face->landmarks, OF_RECOGNIZER_INPUT, &face->align_other, NULL);
-
-		/* Where the other geometry has no fit, its views repeat this one's. */
-		if (other != OF_OK)
-			face->align_other = face->align;
 		face->align_mode = mode;
 		return 1;
 	}
@@ -517,7 +509,15 @@ view_warp(const of_face *face, int k, of_similarity *t, int *mirror)
 
 	if (k < 2 + OF_PIPELINE_OTHER_VIEWS)
 	{
-		*t = face->align_other;
+		/* Fitted when asked for: the default views never need it. */
+		of_status	fit = face->align_mode == OF_ALIGN_SIMILARITY ?
+			of_similarity_fit_dlib(face->landmarks, OF_RECOGNIZER_INPUT, OF_DLIB_CHIP_PADDING,
+								   t, NULL) :
+			of_similarity_fit(face->landmarks, OF_RECOGNIZER_INPUT, t, NULL);
+
+		/* Where the other geometry has no fit, its views repeat the face's own. */
+		if (fit != OF_OK)
+			*t = face->align;
 		*mirror = k % 2 == 1;
 		return;
 	}

@@ -101,7 +101,6 @@ typedef struct of_face
 	of_rect		landmark_crop;	/* crop fed to the landmark net */
 	of_rect		recognition_crop;	/* face-api's descriptor crop (fed to the net in that mode) */
 	of_similarity align;		/* similarity mode: chip pixel → image map */
-	of_similarity align_other;	/* the other warped geometry's map (views 2 and 3) */
 	of_align_mode align_mode;
 	int			descriptor_valid;	/* 0: face-api's empty crop, descriptor is zeros */
 	float		descriptor[OF_DESCRIPTOR_DIM];	/* raw, not normalised */
