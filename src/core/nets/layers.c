@@ -779,6 +779,10 @@ of_relu(const float *a, size_t n, float *out)
 		out[i] = relu1(a[i]);
 }
 
+/* The stem conv's patch: 3 rows of 3 taps x 3 channels, a row one run of floats. */
+#define STEM_RUN	9
+#define STEM_PATCH	(3 * STEM_RUN)
+
 /* One output of the 3x3x3 stem conv at input position p (row stride rs floats). */
 #define STEM_TAP(acc, p, rs, f, ky, kx) \
 	acc += (p)[(ky) * (rs) + (kx) * 3] * f[((ky) * 3 + (kx)) * 3] + \
@@ -786,7 +790,7 @@ of_relu(const float *a, size_t n, float *out)
 		(p)[(ky) * (rs) + (kx) * 3 + 2] * f[((ky) * 3 + (kx)) * 3 + 2]
 #define STEM_CONV(acc, p, rs, f) \
 	do { \
-		acc = f[27]; \
+		acc = f[STEM_PATCH]; \
 		STEM_TAP(acc, p, rs, f, 0, 0); STEM_TAP(acc, p, rs, f, 0, 1); STEM_TAP(acc, p, rs, f, 0, 2); \
 		STEM_TAP(acc, p, rs, f, 1, 0); STEM_TAP(acc, p, rs, f, 1, 1); STEM_TAP(acc, p, rs, f, 1, 2); \
 		STEM_TAP(acc, p, rs, f, 2, 0); STEM_TAP(acc, p, rs, f, 2, 1); STEM_TAP(acc, p, rs, f, 2, 2); \
@@ -794,9 +798,10 @@ of_relu(const float *a, size_t n, float *out)
 
 #if defined(__x86_64__) && defined(__GNUC__)
 /*
- * One output row of the stem convolution: im2col of the row, then the 6 x 16
- * product.  A patch is three runs of 9 floats (3 taps x 3 channels), copied
- * with a constant size, which the compiler inlines where im2col calls memcpy.
+ * One output row of the stem convolution: its patches laid out as im2col
+ * would, then the 6 x 16 product.  A patch is three runs of STEM_RUN
+ * floats, copied with a constant size, which the compiler inlines where
+ * im2col calls memcpy.
  */
 static void
 stem_row_avx2(const float *in, int size, int y, const float *filt, float *col, float *out)
@@ -805,9 +810,9 @@ stem_row_avx2(const float *in, int size, int y, const float *filt, float *col, f
 
 	for (int x = 0; x < w; x++)
 		for (int ky = 0; ky < 3; ky++)
-			memcpy(col + (size_t) x * 27 + ky * 9, in + ((size_t) (y + ky) * size + x) * 3,
-				   9 * sizeof(float));
-	gemm_small_avx2(w, 16, 27, col, 27, filt, 16, 0, out, 16);
+			memcpy(col + (size_t) x * STEM_PATCH + ky * STEM_RUN,
+				   in + ((size_t) (y + ky) * size + x) * 3, STEM_RUN * sizeof(float));
+	gemm_small_avx2(w, 16, STEM_PATCH, col, STEM_PATCH, filt, 16, 0, out, 16);
 }
 
 /*
@@ -821,12 +826,12 @@ stem_avx2(const float *in, int size, const float *filt, const float *bias, float
 	FAST_MATH_BEGIN
 	int			h0 = size - 2;
 	int			ph = (h0 + 1) / 2;
-	float	   *rows = malloc(sizeof(float) * (2 * 16 + 27) * (size_t) h0);
+	float	   *rows = malloc(sizeof(float) * (2 * 16 + STEM_PATCH) * (size_t) h0);
 	float	   *col;
 
 	if (rows == NULL)
 		return 0;
-	col = rows + 2 * 16 * (size_t) h0;	/* one row of 27-float patches */
+	col = rows + 2 * 16 * (size_t) h0;	/* one row of patches */
 	for (int py = 0; py < ph; py++)
 	{
 		int			down = 2 * py + 1 < h0;
@@ -890,11 +895,11 @@ of_stem3x3x16_leaky_pool(const float *in, int size, const float *filt, const flo
 #endif
 	int			ph = (h0 + 1) / 2;
 	size_t		rs = (size_t) size * 3;
-	v16			f[28];			/* 27 taps, then a zero start value */
+	v16			f[STEM_PATCH + 1];	/* the taps, then a zero start value */
 
-	for (int t = 0; t < 27; t++)
+	for (int t = 0; t < STEM_PATCH; t++)
 		LD(f[t], filt + t * 16);
-	f[27] = zero;
+	f[STEM_PATCH] = zero;
 
 	for (int py = 0; py < ph; py++)
 		for (int px = 0; px < ph; px++)
