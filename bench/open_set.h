@@ -79,6 +79,8 @@ typedef struct answer
 
 #define NMETHODS 3
 
+static const char *const method_names[NMETHODS] = {"nearest face", "face_identify", "face_svm_predict"};
+
 static int
 cmp_float(const void *a, const void *b)
 {
@@ -324,10 +326,29 @@ free_split(split *sp)
 	free(sp->strangers);
 }
 
+/* Protocol S (p 0) or L (p 1) of the header comment, drawn from rng_state. */
+static split
+protocol_split(const real_set *rs, int **ids, const int *count, int p)
+{
+	if (p == 0)
+		return make_split(rs, ids, count, PROTOCOL_S_PEOPLE, PROTOCOL_S_GALLERY + 1,
+						  PROTOCOL_S_GALLERY, PROTOCOL_S_STRANGERS);
+	return make_split(rs, ids, count, 0, 2, 1, 0);
+}
+
+/* What by_identity returned. */
+static void
+free_identities(const real_set *rs, int **ids, int *count)
+{
+	for (int p = 0; p < rs->nid; p++)
+		free(ids[p]);
+	free(ids);
+	free(count);
+}
+
 static void
 report(const real_set *rs, const char *name, split *sp)
 {
-	static const char *methods[NMETHODS] = {"nearest face", "face_identify", "face_svm_predict"};
 	of_svm_params svm_defaults;
 	double		defaults[NMETHODS] = {NEAREST_THRESHOLD, OF_IDENTIFY_DEFAULT_THRESHOLD, 0};
 	answer	   *a = answer_all(rs, sp);
@@ -346,7 +367,7 @@ report(const real_set *rs, const char *name, split *sp)
 					t = stranger_threshold(a, sp, m);
 
 		rates(a, sp, m, defaults[m], &r, &w, &s);
-		printf("%-16s | %.2f: %5.1f%% %5.1f%% %5.1f%%      | ", methods[m], defaults[m],
+		printf("%-16s | %.2f: %5.1f%% %5.1f%% %5.1f%%      | ", method_names[m], defaults[m],
 			   100 * r, 100 * w, 100 * s);
 		rates(a, sp, m, t, &r, &w, &s);
 		printf("%.3f %5.1f%% %5.1f%% (strangers %.1f%%)\n", t, 100 * r, 100 * w, 100 * s);
@@ -365,13 +386,12 @@ open_set_report(const real_set *rs)
 
 	ids = by_identity(rs, &count);
 	printf("%zu photos, %d people\n", rs->n, rs->nid);
-	sp = make_split(rs, ids, count, PROTOCOL_S_PEOPLE, PROTOCOL_S_GALLERY + 1, PROTOCOL_S_GALLERY,
-					PROTOCOL_S_STRANGERS);
-	report(rs, "S", &sp);
-	free_split(&sp);
-	sp = make_split(rs, ids, count, 0, 2, 1, 0);
-	report(rs, "L", &sp);
-	free_split(&sp);
+	for (int p = 0; p < 2; p++)
+	{
+		sp = protocol_split(rs, ids, count, p);
+		report(rs, p == 0 ? "S" : "L", &sp);
+		free_split(&sp);
+	}
 
 	printf("\nface_identify at its defaults by gallery size (strangers: every one-photo person)\n");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
@@ -391,10 +411,7 @@ open_set_report(const real_set *rs)
 		free(a);
 		free_split(&sp);
 	}
-	for (int p = 0; p < rs->nid; p++)
-		free(ids[p]);
-	free(ids);
-	free(count);
+	free_identities(rs, ids, count);
 }
 
 /*
@@ -407,7 +424,6 @@ open_set_report(const real_set *rs)
 static inline void
 open_set_draws(const real_set *rs, uint64_t seed0, int n)
 {
-	static const char *methods[NMETHODS] = {"nearest face", "face_identify", "face_svm_predict"};
 	double		sum[2][NMETHODS] = {{0}},
 				sq[2][NMETHODS] = {{0}};
 
@@ -419,9 +435,8 @@ open_set_draws(const real_set *rs, uint64_t seed0, int n)
 
 		rng_state = seed0 + (uint64_t) d;
 		ids = by_identity(rs, &count);
-		sp[0] = make_split(rs, ids, count, PROTOCOL_S_PEOPLE, PROTOCOL_S_GALLERY + 1,
-						   PROTOCOL_S_GALLERY, PROTOCOL_S_STRANGERS);
-		sp[1] = make_split(rs, ids, count, 0, 2, 1, 0);
+		sp[0] = protocol_split(rs, ids, count, 0);
+		sp[1] = protocol_split(rs, ids, count, 1);
 		for (int p = 0; p < 2; p++)
 		{
 			answer	   *a = answer_all(rs, &sp[p]);
@@ -439,10 +454,7 @@ open_set_draws(const real_set *rs, uint64_t seed0, int n)
 			free(a);
 			free_split(&sp[p]);
 		}
-		for (int p = 0; p < rs->nid; p++)
-			free(ids[p]);
-		free(ids);
-		free(count);
+		free_identities(rs, ids, count);
 	}
 	printf("\nknown probes named right at 1%% of strangers named, over %d draws (seeds %llu-%llu):"
 		   " mean and standard deviation\n", n, (unsigned long long) seed0,
@@ -458,7 +470,7 @@ open_set_draws(const real_set *rs, uint64_t seed0, int n)
 			mean[p] = sum[p][m] / n;
 			sd[p] = sqrt(fmax(0, sq[p][m] / n - mean[p] * mean[p]));
 		}
-		printf("%-16s | %5.2f%% +- %4.2f | %5.2f%% +- %4.2f\n", methods[m], 100 * mean[0],
+		printf("%-16s | %5.2f%% +- %4.2f | %5.2f%% +- %4.2f\n", method_names[m], 100 * mean[0],
 			   100 * sd[0], 100 * mean[1], 100 * sd[1]);
 	}
 }
