@@ -347,14 +347,23 @@ free_identities(const real_set *rs, int **ids, int *count)
 }
 
 static void
-report(const real_set *rs, const char *name, split *sp)
+method_defaults(double defaults[NMETHODS])
 {
 	of_svm_params svm_defaults;
-	double		defaults[NMETHODS] = {NEAREST_THRESHOLD, OF_IDENTIFY_DEFAULT_THRESHOLD, 0};
-	answer	   *a = answer_all(rs, sp);
 
 	of_svm_params_default(&svm_defaults);
+	defaults[0] = NEAREST_THRESHOLD;
+	defaults[1] = OF_IDENTIFY_DEFAULT_THRESHOLD;
 	defaults[2] = svm_defaults.thresholds.max_distance;
+}
+
+static void
+report(const real_set *rs, const char *name, split *sp)
+{
+	double		defaults[NMETHODS];
+	answer	   *a = answer_all(rs, sp);
+
+	method_defaults(defaults);
 	printf("\nprotocol %s: gallery %d photos of %d people, %d known probes, %d strangers\n",
 		   name, sp->ng, sp->people, sp->np, sp->ns);
 	printf("%-16s | %-32s | %s\n", "method", "default threshold: right wrong str.",
@@ -414,19 +423,32 @@ open_set_report(const real_set *rs)
 	free_identities(rs, ids, count);
 }
 
+/* Mean and standard deviation of n values whose sum and sum of squares are given. */
+static void
+mean_sd(double sum, double sq, int n, double *mean, double *sd)
+{
+	*mean = sum / n;
+	*sd = sqrt(fmax(0, sq / n - *mean * *mean));
+}
+
 /*
- * The protocols over draws seed0 .. seed0 + n - 1: each method's share of
- * known probes named right at the threshold that names 1% of strangers,
- * mean and standard deviation over the draws (one draw moves by about 2
- * points on S: 172 probes).  Inline: accuracy.c includes this header and
- * does not use it, and an unused static function warns.
+ * The protocols over draws seed0 .. seed0 + n - 1, mean and standard
+ * deviation over the draws (one draw moves by about 2 points on S: 172
+ * probes): each method's share of known probes named right at the threshold
+ * that names 1% of strangers, then at its default threshold the shares of
+ * known probes named right and of strangers named.  Inline: accuracy.c
+ * includes this header and does not use it, and an unused static function
+ * warns.
  */
 static inline void
 open_set_draws(const real_set *rs, uint64_t seed0, int n)
 {
-	double		sum[2][NMETHODS] = {{0}},
-				sq[2][NMETHODS] = {{0}};
+	/* [protocol][method][at 1%: right; at defaults: right, strangers] */
+	double		sum[2][NMETHODS][3] = {{{0}}},
+				sq[2][NMETHODS][3] = {{{0}}},
+				defaults[NMETHODS];
 
+	method_defaults(defaults);
 	for (int d = 0; d < n; d++)
 	{
 		int		   *count;
@@ -443,36 +465,40 @@ open_set_draws(const real_set *rs, uint64_t seed0, int n)
 
 			for (int m = 0; m < NMETHODS; m++)
 			{
-				double		r,
+				double		v[3],
 							w,
 							s;
 
-				rates(a, &sp[p], m, stranger_threshold(a, &sp[p], m), &r, &w, &s);
-				sum[p][m] += r;
-				sq[p][m] += r * r;
+				rates(a, &sp[p], m, stranger_threshold(a, &sp[p], m), &v[0], &w, &s);
+				rates(a, &sp[p], m, defaults[m], &v[1], &w, &v[2]);
+				for (int k = 0; k < 3; k++)
+				{
+					sum[p][m][k] += v[k];
+					sq[p][m][k] += v[k] * v[k];
+				}
 			}
 			free(a);
 			free_split(&sp[p]);
 		}
 		free_identities(rs, ids, count);
 	}
-	printf("\nknown probes named right at 1%% of strangers named, over %d draws (seeds %llu-%llu):"
-		   " mean and standard deviation\n", n, (unsigned long long) seed0,
-		   (unsigned long long) (seed0 + (uint64_t) n - 1));
-	printf("%-16s | %-16s | %s\n", "method", "S (100 x 3)", "L (every person x 1)");
+	printf("\nover %d draws (seeds %llu-%llu), mean +- standard deviation\n", n,
+		   (unsigned long long) seed0, (unsigned long long) (seed0 + (uint64_t) n - 1));
+	printf("%-16s | %-16s | %-16s | %s\n", "method", "protocol", "1%: right",
+		   "default threshold: right, strangers named");
 	for (int m = 0; m < NMETHODS; m++)
-	{
-		double		mean[2],
-					sd[2];
-
 		for (int p = 0; p < 2; p++)
 		{
-			mean[p] = sum[p][m] / n;
-			sd[p] = sqrt(fmax(0, sq[p][m] / n - mean[p] * mean[p]));
+			double		mean[3],
+						sd[3];
+
+			for (int k = 0; k < 3; k++)
+				mean_sd(sum[p][m][k], sq[p][m][k], n, &mean[k], &sd[k]);
+			printf("%-16s | %-16s | %5.2f%% +- %4.2f | %.2f: %5.2f%% +- %4.2f, %4.2f%% +- %4.2f\n",
+				   method_names[m], p == 0 ? "S (100 x 3)" : "L (every x 1)", 100 * mean[0],
+				   100 * sd[0], defaults[m], 100 * mean[1], 100 * sd[1], 100 * mean[2],
+				   100 * sd[2]);
 		}
-		printf("%-16s | %5.2f%% +- %4.2f | %5.2f%% +- %4.2f\n", method_names[m], 100 * mean[0],
-			   100 * sd[0], 100 * mean[1], 100 * sd[1]);
-	}
 }
 
 #endif
