@@ -466,5 +466,90 @@ main(void)
 		free(x);
 		free(q);
 	}
+	/*
+	 * spill: a compact graph moved into a caller's region builds the same
+	 * graph as one that stays in its own memory (one thread: the same
+	 * order of work), and refuses nodes past the region's room
+	 */
+	{
+		float	   *q;
+		size_t		n = 3000,
+					third = n / 3,
+					max_nodes = n + 10,
+					differ = 0;
+		float	   *x = make_faces(400, 8, &q, 100);
+		of_error	err;
+		of_hnsw    *a = of_hnsw_create(DIM, 12, 64, 11, &err),
+				   *b = of_hnsw_create(DIM, 12, 64, 11, &err);
+		void	   *region = NULL;
+		size_t		bytes;
+		long		got;
+
+		for (size_t i = 0; i < third; i++)
+		{
+			of_hnsw_append(a, x + i * DIM, &err);
+			of_hnsw_append(b, x + i * DIM, &err);
+		}
+		of_hnsw_link(a, 0, third, 1, &err);
+		of_hnsw_link(b, 0, third, 1, &err);
+		bytes = of_hnsw_spill_bytes(b, max_nodes);
+		region = malloc(bytes);
+		ok(of_hnsw_spill(b, region, bytes, max_nodes, &err) == OF_EINVAL,
+		   "a graph with float vectors cannot spill");
+		of_hnsw_compact(a, &err);
+		of_hnsw_compact(b, &err);
+		ok(of_hnsw_spill(b, region, bytes - 1, max_nodes, &err) == OF_EINVAL,
+		   "a region one byte short is refused");
+		ok(of_hnsw_spill(b, region, bytes, third - 1, &err) == OF_EINVAL,
+		   "a region for fewer nodes than the graph has is refused");
+		ok(of_hnsw_spill(b, region, bytes, max_nodes, &err) == OF_OK, "compact graph spilled");
+		{
+			of_hnsw    *empty = of_hnsw_create(DIM, 12, 64, 11, &err);
+			size_t		own = of_hnsw_bytes(b) - of_hnsw_bytes(empty);
+
+			ok(own == max_nodes * sizeof(int32_t *) && of_hnsw_node_bytes(b) == 0,
+			   "a spilled graph keeps only the lists' addresses in its own memory (%zu bytes, %zu unspilled)",
+			   own, of_hnsw_bytes(a) - of_hnsw_bytes(empty));
+			of_hnsw_free(empty);
+		}
+		ok(of_hnsw_spill(b, region, bytes, max_nodes, &err) == OF_EINVAL, "a graph spills once");
+		for (size_t i = third; i < n; i++)
+		{
+			of_hnsw_append(a, x + i * DIM, &err);
+			of_hnsw_append(b, x + i * DIM, &err);
+		}
+		of_hnsw_link(a, third, n, 1, &err);
+		of_hnsw_link(b, third, n, 1, &err);
+		for (size_t i = 0; i < n; i++)
+		{
+			float		ra,
+						rb;
+
+			differ += of_hnsw_level(a, i) != of_hnsw_level(b, i) ||
+				memcmp(of_hnsw_code(a, i, &ra), of_hnsw_code(b, i, &rb), DIM) != 0 || ra != rb;
+			for (int l = 0; l <= of_hnsw_level(a, i); l++)
+			{
+				int			ca,
+							cb;
+				const int32_t *la = of_hnsw_neighbours(a, i, l, &ca);
+				const int32_t *lb = of_hnsw_neighbours(b, i, l, &cb);
+
+				differ += ca != cb || memcmp(la, lb, (size_t) ca * sizeof(int32_t)) != 0;
+			}
+		}
+		ok(differ == 0 && of_hnsw_entry(a) == of_hnsw_entry(b),
+		   "spilled and unspilled builds make the same graph (%zu nodes or lists differ)", differ);
+		ok(links_valid(b, n, 12), "spilled links are in range, distinct, within degree caps and level-consistent");
+		while (of_hnsw_room(b))
+			of_hnsw_append(b, x, &err);
+		ok(of_hnsw_count(b) == max_nodes, "the region takes max_nodes nodes (%zu)", of_hnsw_count(b));
+		got = of_hnsw_append(b, x, &err);
+		ok(got == -1 && err.code == OF_ELIMIT, "and refuses the next");
+		of_hnsw_free(a);
+		of_hnsw_free(b);
+		free(region);
+		free(x);
+		free(q);
+	}
 	return unit_done();
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "distance.h"
@@ -41,6 +42,14 @@
  */
 #define LOCK_STRIPES 1024
 
+/*
+ * A spill region's room for upper-level lists: the expected (m + 1) / (m - 1)
+ * words a node (a node reaches level l with chance m^-l) plus a tenth, and
+ * room for this many lists more, against the chance of a few high nodes.
+ */
+#define SPILL_UPPER_SLACK_PERCENT	10
+#define SPILL_UPPER_SLACK_LISTS		64
+
 /* A list's distances share its allocation with the ids (struct of_hnsw). */
 _Static_assert(sizeof(float) == sizeof(int32_t), "a distance takes an id's room");
 
@@ -65,6 +74,13 @@ struct of_hnsw
 	 * recomputes them.  A compact graph recomputes them from its codes.
 	 */
 	int32_t   **links;
+	/*
+	 * of_hnsw_spill's region, which then holds codes, residuals, levels
+	 * and lists (from spill_next to spill_end) for up to cap nodes.
+	 */
+	uint8_t    *spill;
+	int32_t    *spill_next;
+	int32_t    *spill_end;
 	pthread_mutex_t locks[LOCK_STRIPES];	/* node v's lists: v % LOCK_STRIPES */
 	pthread_mutex_t glock;		/* entry point and top level */
 	long		entry;
@@ -214,16 +230,20 @@ of_hnsw_free(of_hnsw *g)
 {
 	if (g == NULL)
 		return;
-	for (size_t i = 0; i < g->n; i++)
-		free(g->links[i]);
 	for (int i = 0; i < LOCK_STRIPES; i++)
 		pthread_mutex_destroy(&g->locks[i]);
 	pthread_mutex_destroy(&g->glock);
+	/* A spilled graph's node data are the caller's region. */
+	if (g->spill == NULL)
+	{
+		for (size_t i = 0; i < g->n; i++)
+			free(g->links[i]);
+		free(g->levels);
+		free(g->vecs);
+		free(g->codes);
+		free(g->resid);
+	}
 	free(g->links);
-	free(g->levels);
-	free(g->vecs);
-	free(g->codes);
-	free(g->resid);
 	free(g);
 }
 
@@ -250,6 +270,9 @@ node_bytes(const of_hnsw *g, int compact)
 size_t
 of_hnsw_node_bytes(const of_hnsw *g)
 {
+	/* A spilled graph reserved its nodes' own memory at of_hnsw_spill. */
+	if (g->spill != NULL)
+		return 0;
 	return node_bytes(g, g->codes != NULL);
 }
 
@@ -278,7 +301,7 @@ next_cap(const of_hnsw *g)
 size_t
 of_hnsw_growth_bytes(const of_hnsw *g)
 {
-	if (g->n < g->cap)
+	if (g->n < g->cap || g->spill != NULL)
 		return 0;
 	return (next_cap(g) - g->cap) * (vector_bytes(g, g->codes != NULL) + 1 + sizeof(int32_t *));
 }
@@ -290,6 +313,8 @@ grow(of_hnsw *g)
 	uint8_t    *nl;
 	int32_t   **nk;
 
+	if (g->spill != NULL)
+		return 0;
 	if (g->codes != NULL)
 	{
 		uint8_t    *nc = realloc(g->codes, ncap * g->dim);
@@ -330,6 +355,11 @@ of_hnsw_append(of_hnsw *g, const float *v, of_error *err)
 	int			level;
 	size_t		words;
 
+	if (!of_hnsw_room(g))
+	{
+		of_fail(err, OF_ELIMIT, "the graph's spill region is full");
+		return -1;
+	}
 	if (g->n == g->cap && !grow(g))
 	{
 		of_fail(err, OF_ENOMEM, "out of memory growing the graph");
@@ -338,13 +368,22 @@ of_hnsw_append(of_hnsw *g, const float *v, of_error *err)
 	level = of_hnsw_random_level(of_splitmix64(g->seed ^ (uint64_t) g->n), g->m);
 	/* The ids, then as many distances. */
 	words = (g->codes != NULL ? 1 : 2) * link_offset(g, level + 1);
-	g->links[g->n] = calloc(words, sizeof(int32_t));
-	if (g->links[g->n] == NULL)
+	if (g->spill != NULL)
 	{
-		of_fail(err, OF_ENOMEM, "out of memory");
-		return -1;
+		g->links[g->n] = g->spill_next;
+		g->spill_next += words;
+		memset(g->links[g->n], 0, words * sizeof(int32_t));
 	}
-	g->bytes += words * sizeof(int32_t);
+	else
+	{
+		g->links[g->n] = calloc(words, sizeof(int32_t));
+		if (g->links[g->n] == NULL)
+		{
+			of_fail(err, OF_ENOMEM, "out of memory");
+			return -1;
+		}
+		g->bytes += words * sizeof(int32_t);
+	}
 	if (g->codes != NULL)
 		g->resid[g->n] = of_sq8_encode(&g->quant, v, g->codes + g->n * g->dim);
 	else
@@ -436,6 +475,94 @@ const of_sq8 *
 of_hnsw_quantizer(const of_hnsw *g)
 {
 	return g->codes != NULL ? &g->quant : NULL;
+}
+
+/* Bytes a spill region takes at offset: rounded up for the next array. */
+static size_t
+spill_align(size_t bytes)
+{
+	return (bytes + sizeof(double) - 1) / sizeof(double) * sizeof(double);
+}
+
+/* Words of lists a spill region keeps for max_nodes nodes. */
+static size_t
+spill_list_words(const of_hnsw *g, size_t max_nodes)
+{
+	size_t		upper_lists = max_nodes / (size_t) (g->m - 1);
+
+	upper_lists += upper_lists * SPILL_UPPER_SLACK_PERCENT / 100 + SPILL_UPPER_SLACK_LISTS;
+	return max_nodes * (size_t) (g->m0 + 1) + upper_lists * (size_t) (g->m + 1);
+}
+
+size_t
+of_hnsw_spill_bytes(const of_hnsw *g, size_t max_nodes)
+{
+	return spill_align(max_nodes * sizeof(float)) + spill_align(max_nodes * g->dim) +
+		spill_align(max_nodes) + spill_list_words(g, max_nodes) * sizeof(int32_t);
+}
+
+of_status
+of_hnsw_spill(of_hnsw *g, void *region, size_t bytes, size_t max_nodes, of_error *err)
+{
+	uint8_t    *p = region;
+	float	   *resid;
+	uint8_t    *codes,
+			   *levels;
+	int32_t   **links;
+
+	if (g->codes == NULL || g->spill != NULL || max_nodes < g->n ||
+		bytes < of_hnsw_spill_bytes(g, max_nodes) || (uintptr_t) region % sizeof(double) != 0)
+		return of_fail(err, OF_EINVAL, "cannot spill the graph (compact %d, spilled %d, %zu nodes, room for %zu in %zu bytes)",
+					   g->codes != NULL, g->spill != NULL, g->n, max_nodes, bytes);
+	links = realloc(g->links, (max_nodes ? max_nodes : 1) * sizeof(int32_t *));
+	if (links == NULL)
+		return of_fail(err, OF_ENOMEM, "out of memory spilling the graph");
+	g->links = links;
+	resid = (float *) p;
+	p += spill_align(max_nodes * sizeof(float));
+	codes = p;
+	p += spill_align(max_nodes * g->dim);
+	levels = p;
+	p += spill_align(max_nodes);
+	g->spill_next = (int32_t *) p;
+	g->spill_end = g->spill_next + spill_list_words(g, max_nodes);
+	memcpy(resid, g->resid, g->n * sizeof(float));
+	memcpy(codes, g->codes, g->n * g->dim);
+	memcpy(levels, g->levels, g->n);
+	for (size_t i = 0; i < g->n; i++)
+	{
+		size_t		words = link_offset(g, g->levels[i] + 1);
+
+		memcpy(g->spill_next, g->links[i], words * sizeof(int32_t));
+		free(g->links[i]);
+		g->links[i] = g->spill_next;
+		g->spill_next += words;
+	}
+	free(g->resid);
+	free(g->codes);
+	free(g->levels);
+	g->resid = resid;
+	g->codes = codes;
+	g->levels = levels;
+	g->spill = region;
+	g->cap = max_nodes;
+	g->bytes = of_hnsw_spilled_bytes(g, max_nodes);
+	return OF_OK;
+}
+
+size_t
+of_hnsw_spilled_bytes(const of_hnsw *g, size_t max_nodes)
+{
+	return sizeof(*g) + max_nodes * sizeof(int32_t *);
+}
+
+int
+of_hnsw_room(const of_hnsw *g)
+{
+	if (g->spill == NULL)
+		return 1;
+	return g->n < g->cap &&
+		(size_t) (g->spill_end - g->spill_next) >= link_offset(g, OF_HNSW_MAX_LEVEL + 1);
 }
 
 const uint8_t *

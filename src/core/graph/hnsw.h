@@ -54,6 +54,26 @@ size_t		of_hnsw_growth_bytes(const of_hnsw *g);
  */
 of_status	of_hnsw_compact(of_hnsw *g, of_error *err);
 
+/*
+ * Move a compact graph's node data -- codes, residual norms, levels and
+ * neighbour lists -- into the caller's region of bytes (aligned to a
+ * double), with room for max_nodes nodes in all: of_hnsw_spill_bytes says
+ * how many bytes that takes.  Only the lists' addresses stay in the graph's
+ * own memory, reserved for max_nodes now, so a build past its memory can
+ * go on in a file mapping.  Appends go into the region until of_hnsw_room
+ * says it is full.  The region must outlive the graph (of_hnsw_free
+ * leaves it alone).
+ */
+size_t		of_hnsw_spill_bytes(const of_hnsw *g, size_t max_nodes);
+of_status	of_hnsw_spill(of_hnsw *g, void *region, size_t bytes, size_t max_nodes,
+						  of_error *err);
+
+/* The graph's own memory once spilled with room for max_nodes nodes. */
+size_t		of_hnsw_spilled_bytes(const of_hnsw *g, size_t max_nodes);
+
+/* Whether one more node fits: always, unless a spill region is full. */
+int			of_hnsw_room(const of_hnsw *g);
+
 /* A compact graph's quantiser, NULL before of_hnsw_compact. */
 const of_sq8 *of_hnsw_quantizer(const of_hnsw *g);
 
