@@ -11,17 +11,27 @@
  * maintenance_work_mem, it trades its float vectors for the 8-bit codes the
  * index stores anyway (fitted to the rows so far) and drops its links'
  * distances: it goes on in memory at about 0.4 of the bytes a row, as fast
- * (README, Tuning).  Only if that fills memory too is the graph written out
- * as above and the remaining rows go through the ordinary insert path: much
- * slower, but the build completes.
+ * (README, Tuning).  If that fills memory too, the graph moves into a
+ * temporary file that the build maps (within temp_file_limit), sized for
+ * the rows still expected: the backend keeps 14 bytes a row, and the build
+ * runs as fast as the kernel can keep the file cached.  Only if no such
+ * file can be had, or it fills, is the graph written out as above and the
+ * remaining rows go through the ordinary insert path: much slower, but the
+ * build completes.
  */
 #include "facegraph/fg.h"
 
+#include <fcntl.h>
+#include <math.h>
+#include <sys/mman.h>
+
 #include "access/tableam.h"
 #include "commands/progress.h"
+#include "commands/tablespace.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/bufmgr.h"
+#include "storage/fd.h"
 #include "storage/smgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -47,6 +57,12 @@
  */
 #define FG_COMPACT_ROWS	65536
 
+/*
+ * Rows a spill file makes room for beyond the rows the build expects, as a
+ * share of them: the planner's count may be out of date.
+ */
+#define FG_SPILL_MARGIN	0.1
+
 typedef struct FgBuildState
 {
 	Relation	index;
@@ -60,7 +76,10 @@ typedef struct FgBuildState
 	size_t		mem_limit;
 	double		reltuples;		/* the planner's estimate of the rows to come */
 	BlockNumber heap_blocks;
-	bool		spilled;
+	bool		inserting;		/* the rest goes through the insert path */
+	File		spill_file;		/* the graph's temporary file, or 0 */
+	void	   *spill_region;	/* its mapping, spill_bytes long */
+	size_t		spill_bytes;
 	double		indtuples;
 	MemoryContext tmpctx;
 } FgBuildState;
@@ -174,9 +193,9 @@ write_graph(FgBuildState *st)
 	/*
 	 * Full lists find more neighbours for the same pages read (bench/
 	 * graph_link), but every insert into a full list prunes it, reading its
-	 * elements: not when the rest of the build inserts (spilled).
+	 * elements: not when the rest of the build inserts.
 	 */
-	if (!st->spilled)
+	if (!st->inserting)
 	{
 		size_t		added;
 
@@ -319,6 +338,13 @@ needed_bytes(const FgBuildState *st, double n)
 	return compact_bytes(st, n) / 4 * 5;
 }
 
+/* The spill file for a build of n rows: room for them and FG_SPILL_MARGIN more. */
+static size_t
+spill_rows(double n)
+{
+	return (size_t) ceil(n * (1 + FG_SPILL_MARGIN));
+}
+
 static size_t
 megabytes(size_t bytes)
 {
@@ -332,6 +358,95 @@ memory_full(const FgBuildState *st)
 	return of_hnsw_count(st->graph) > 0 &&
 		of_hnsw_bytes(st->graph) + of_hnsw_node_bytes(st->graph) + of_hnsw_growth_bytes(st->graph) +
 		st->ntids_cap * sizeof(ItemPointerData) > st->mem_limit;
+}
+
+/* Free the core graph and unmap its spill file (also when the build errors out). */
+static void
+release_graph(void *arg)
+{
+	FgBuildState *st = arg;
+
+	of_hnsw_free(st->graph);
+	st->graph = NULL;
+	if (st->spill_region != NULL)
+		munmap(st->spill_region, st->spill_bytes);
+	st->spill_region = NULL;
+}
+
+/*
+ * release_graph, then close the spill file, which deletes it.  (After an
+ * ERROR the resource owner closes the file, and release_graph runs alone.)
+ */
+static void
+release_all(FgBuildState *st)
+{
+	release_graph(st);
+	if (st->spill_file > 0)
+		FileClose(st->spill_file);
+	st->spill_file = 0;
+}
+
+/*
+ * The compact graph has filled maintenance_work_mem: move it into a
+ * temporary file mapped into memory, with room for the rows still expected
+ * (FG_SPILL_MARGIN more) as far as temp_file_limit and the backend's memory
+ * allow: the graph keeps each row's list address and the build its heap
+ * TID.  False if there is no room for more rows or no file.
+ */
+static bool
+spill_graph(FgBuildState *st, ItemPointer tid)
+{
+	of_hnsw    *g = st->graph;
+	size_t		n = of_hnsw_count(g),
+				fixed = of_hnsw_spilled_bytes(g, 0),
+				row = of_hnsw_spilled_bytes(g, 1) - fixed + sizeof(ItemPointerData),
+				max_nodes = spill_rows(expected_rows(st, tid)),
+				bytes;
+	File		file;
+	int			fd,
+				rc;
+	void	   *region;
+	of_error	err;
+
+	if (st->mem_limit <= fixed)
+		return false;
+	max_nodes = Min(max_nodes, (st->mem_limit - fixed) / row);
+	/* temp_file_limit is in kB; the file is allocated whole at once */
+	if (temp_file_limit >= 0)
+		max_nodes = Min(max_nodes, (size_t) temp_file_limit * 1024 /
+						(of_hnsw_spill_bytes(g, max_nodes) / Max(max_nodes, 1) + 1));
+	bytes = of_hnsw_spill_bytes(g, max_nodes);
+	if (max_nodes <= n || (temp_file_limit >= 0 && bytes > (size_t) temp_file_limit * 1024))
+		return false;
+	PrepareTempTablespaces();
+	file = OpenTemporaryFile(false);
+	fd = FileGetRawDesc(file);
+	/* Allocated now, so that writing the mapping never finds the disk full. */
+	do
+		rc = posix_fallocate(fd, 0, (off_t) bytes);
+	while (rc == EINTR && !(ProcDiePending || QueryCancelPending));
+	region = rc == 0 ? mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+	if (region == MAP_FAILED)
+	{
+		if (rc != 0)
+			errno = rc;
+		elog(DEBUG1, "facegraph build: no temporary file of %zu bytes: %m", bytes);
+		FileClose(file);
+		return false;
+	}
+	st->spill_file = file;
+	st->spill_region = region;
+	st->spill_bytes = bytes;
+	if (of_hnsw_spill(g, region, bytes, max_nodes, &err) != OF_OK)
+		graph_error(err.code, &err);
+	if (st->ntids_cap < max_nodes)
+	{
+		st->ntids_cap = max_nodes;
+		st->heaptids = repalloc_huge(st->heaptids, st->ntids_cap * sizeof(ItemPointerData));
+	}
+	elog(DEBUG1, "facegraph build: graph moved to a temporary file of %zu MB for up to %zu rows after %zu",
+		 megabytes(bytes), max_nodes, n);
+	return true;
 }
 
 static void
@@ -348,30 +463,32 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		return;
 	st->indtuples += 1;
 
-	if (!st->spilled && (memory_full(st) || of_hnsw_count(st->graph) >= FG_COMPACT_ROWS) &&
+	if (!st->inserting && (memory_full(st) || of_hnsw_count(st->graph) >= FG_COMPACT_ROWS) &&
 		of_hnsw_quantizer(st->graph) == NULL)
 	{
 		if (of_hnsw_compact(st->graph, &err) != OF_OK)
 			graph_error(err.code, &err);
 		elog(DEBUG1, "facegraph build: 8-bit vectors from %.0f tuples on", st->indtuples - 1);
 	}
-	if (!st->spilled && memory_full(st))
+	if (!st->inserting && st->spill_file == 0 && memory_full(st))
+		spill_graph(st, tid);
+	if (!st->inserting && (memory_full(st) || !of_hnsw_room(st->graph)))
 	{
 		ereport(NOTICE,
-				(errmsg("facegraph graph no longer fits into maintenance_work_mem after %.0f tuples",
+				(errmsg("facegraph graph no longer fits into maintenance_work_mem or a temporary file after %.0f tuples",
 						st->indtuples - 1),
 				 errdetail("The rest of the build inserts into the written graph, which is much slower."),
-				 errhint("An in-memory build of the table's %.0f rows needs about %zu MB of maintenance_work_mem.",
+				 errhint("An in-memory build of the table's %.0f rows needs about %zu MB of maintenance_work_mem, or a temporary file needs about %zu MB within temp_file_limit.",
 						 expected_rows(st, tid),
-						 megabytes(needed_bytes(st, expected_rows(st, tid))))));
+						 megabytes(needed_bytes(st, expected_rows(st, tid))),
+						 megabytes(of_hnsw_spill_bytes(st->graph, spill_rows(expected_rows(st, tid)))))));
 		link_pending(st, of_hnsw_count(st->graph));
-		st->spilled = true;
+		st->inserting = true;
 		write_graph(st);
-		of_hnsw_free(st->graph);
-		st->graph = NULL;
+		release_all(st);
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_INSERT);
 	}
-	if (st->spilled)
+	if (st->inserting)
 	{
 		MemoryContext old = MemoryContextSwitchTo(st->tmpctx);
 
@@ -392,16 +509,6 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		graph_error(err.code, &err);
 	if (of_hnsw_count(st->graph) - st->linked >= FG_LINK_CHUNK)
 		link_pending(st, of_hnsw_count(st->graph));
-}
-
-/* Free the core graph if the build errors out. */
-static void
-release_graph(void *arg)
-{
-	FgBuildState *st = arg;
-
-	of_hnsw_free(st->graph);
-	st->graph = NULL;
 }
 
 IndexBuildResult *
@@ -432,8 +539,8 @@ fgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 
 	/*
-	 * Say at once when the build will not fit even with codes (those slow
-	 * inserts are the only thing a user would notice), and what would.
+	 * Say at once when the build will not fit in memory even with codes
+	 * (it then needs a temporary file, and disk), and what would fit.
 	 */
 	stp->reltuples = Max(heap->rd_rel->reltuples, 0);
 	stp->heap_blocks = RelationGetNumberOfBlocks(heap);
@@ -442,7 +549,8 @@ fgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 				(errmsg("facegraph build of about %.0f rows needs about %zu MB of maintenance_work_mem, which is %d MB",
 						stp->reltuples, megabytes(needed_bytes(stp, stp->reltuples)),
 						maintenance_work_mem / 1024),
-				 errdetail("Rows past what fits are inserted one by one, many times slower."),
+				 errdetail("Past what fits, the graph moves to a temporary file of about %zu MB: as fast while the kernel can cache it.",
+						   megabytes(of_hnsw_spill_bytes(stp->graph, spill_rows(stp->reltuples)))),
 				 errhint("SET maintenance_work_mem = '%zuMB' before CREATE INDEX.",
 						 megabytes(needed_bytes(stp, stp->reltuples)))));
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_LOAD);
@@ -451,14 +559,14 @@ fgbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	reltuples = table_index_build_scan(heap, index, indexInfo, true, true,
 									   build_callback, stp, NULL);
 
-	if (!stp->spilled)
+	if (!stp->inserting)
 	{
 		link_pending(stp, of_hnsw_count(stp->graph));
 		write_graph(stp);
 	}
 	else
 		fg_reconnect(index, NULL);
-	release_graph(stp);
+	release_all(stp);
 	MemoryContextDelete(stp->tmpctx);
 
 	result = palloc(sizeof(IndexBuildResult));
