@@ -24,21 +24,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 
-cc -std=c11 -O2 -I"$here/../gen" -I"$here/../src/core" -o "$tmp/index_data" "$here/index_data.c" -lm
-"$tmp/index_data" "$N" "$NQ" 1 "$tmp/items.tsv" "$tmp/queries.tsv" realfaces
-chmod 644 "$tmp"/*.tsv
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+. "$here/index_rows.sh"
+index_rows "$N" "$NQ" realfaces $DB
 P="psql -X -q -At -v ON_ERROR_STOP=1 -d $DB"
-$P <<SQL
-CREATE EXTENSION openface;
-CREATE TABLE items (id int PRIMARY KEY, pid int, e face_embedding);
-CREATE TABLE queries (qid int PRIMARY KEY, pid int, e face_embedding);
-\copy items FROM '$tmp/items.tsv'
-\copy queries FROM '$tmp/queries.tsv'
-VACUUM ANALYZE items;
-CREATE TABLE truth AS
-SELECT q.qid, t.id FROM queries q, LATERAL (SELECT id FROM items ORDER BY e <-> q.e LIMIT 10) t;
-SQL
+$P -c "CREATE TABLE truth AS
+SELECT q.qid, t.id FROM queries q, LATERAL (SELECT id FROM items ORDER BY e <-> q.e LIMIT 10) t"
 
 # build LABEL SETTINGS: timed CREATE INDEX, recall@10, DROP INDEX; prints seconds
 build() {

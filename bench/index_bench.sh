@@ -36,21 +36,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 
-cc -std=c11 -O2 -I"$here/../gen" -I"$here/../src/core" -o "$tmp/index_data" "$here/index_data.c" -lm
-"$tmp/index_data" "$N" "$NQ" 1 "$tmp/items.tsv" "$tmp/queries.tsv" "$DATA"
-chmod 644 "$tmp"/*.tsv
-
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+. "$here/index_rows.sh"
+index_rows "$N" "$NQ" "$DATA" $DB
 P="psql -X -q -v ON_ERROR_STOP=1 -d $DB"
-$P <<SQL
-CREATE EXTENSION openface;
-CREATE TABLE items (id int PRIMARY KEY, pid int, e face_embedding);
-CREATE TABLE queries (qid int PRIMARY KEY, pid int, e face_embedding);
-\copy items FROM '$tmp/items.tsv'
-\copy queries FROM '$tmp/queries.tsv'
-VACUUM ANALYZE items;
-VACUUM ANALYZE queries;
-SQL
 # pgvector, when installed: a table of the same rows per configuration
 # (items_v1, items_v2, ...), so every index exists at once and each query
 # has exactly one to use
