@@ -477,7 +477,7 @@ of_hnsw_quantizer(const of_hnsw *g)
 	return g->codes != NULL ? &g->quant : NULL;
 }
 
-/* Bytes a spill region takes at offset: rounded up for the next array. */
+/* An array's bytes in a spill region, rounded up so that the next one starts aligned. */
 static size_t
 spill_align(size_t bytes)
 {

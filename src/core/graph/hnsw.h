@@ -61,8 +61,8 @@ of_status	of_hnsw_compact(of_hnsw *g, of_error *err);
  * how many bytes that takes.  Only the lists' addresses stay in the graph's
  * own memory, reserved for max_nodes now, so a build past its memory can
  * go on in a file mapping.  Appends go into the region until of_hnsw_room
- * says it is full.  The region must outlive the graph (of_hnsw_free
- * leaves it alone).
+ * says it is full.  The region must stay until of_hnsw_free, which leaves
+ * it alone.  Not while of_hnsw_link or of_hnsw_fill runs.
  */
 size_t		of_hnsw_spill_bytes(const of_hnsw *g, size_t max_nodes);
 of_status	of_hnsw_spill(of_hnsw *g, void *region, size_t bytes, size_t max_nodes,
