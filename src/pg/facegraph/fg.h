@@ -207,8 +207,9 @@ typedef struct FgVector
 } FgVector;
 
 /*
- * Search scratch whose malloc'd parts (core heaps and id map) are freed by a
- * memory-context callback, so an ERROR in the middle leaks nothing.
+ * Search scratch whose malloc'd parts (core heaps and id map) a
+ * memory-context callback hands back, so an ERROR in the middle leaks
+ * nothing: kept as the backend's spare for the next scratch, or freed.
  */
 typedef struct FgScratch
 {
