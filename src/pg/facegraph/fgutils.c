@@ -368,10 +368,11 @@ fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap)
  * 419-460 queries a second at ef_search 112 against 325-384, and 222-270
  * at 224 against 175-226 (pgbench, one client, builds interleaved three
  * times; the same answers).  Kept only while it stays under
- * FG_SPARE_MAX_BYTES, and reused only for a map between the size asked for
- * and FG_SPARE_MAX_GROWTH times it, since a reused map is cleared whole.
+ * FG_SPARE_MAX_BYTES, a bound on what a backend holds, and reused only for a
+ * map between the size asked for and FG_SPARE_MAX_GROWTH times it, since a
+ * reused map is cleared whole; other sizes get fresh memory, as before.
  */
-#define FG_SPARE_MAX_BYTES	((Size) 16 * 1024 * 1024)
+#define FG_SPARE_MAX_BYTES	((Size) 2 * 1024 * 1024)
 #define FG_SPARE_MAX_GROWTH	4
 
 static FgScratch spare;
@@ -393,7 +394,11 @@ scratch_free_core(FgScratch *s)
 	of_idmap_free(&s->seen);
 }
 
-/* Keep the scratch's core memory as the spare, or free it; a second call does nothing. */
+/*
+ * Keep the scratch's core memory as the spare if there is none or it is
+ * larger (an insert's search at level 0 outlasts its searches of the upper
+ * levels), else free it; a second call does nothing.
+ */
 static void
 fg_scratch_release(void *arg)
 {
@@ -401,8 +406,11 @@ fg_scratch_release(void *arg)
 
 	if (s->seen.keys == NULL)
 		return;
-	if (!have_spare && scratch_bytes(s) <= FG_SPARE_MAX_BYTES)
+	if (scratch_bytes(s) <= FG_SPARE_MAX_BYTES &&
+		(!have_spare || scratch_bytes(s) > scratch_bytes(&spare)))
 	{
+		if (have_spare)
+			scratch_free_core(&spare);
 		spare.cand = s->cand;
 		spare.res = s->res;
 		spare.pool = s->pool;
@@ -436,9 +444,6 @@ fg_scratch_create(size_t expected)
 	}
 	else
 	{
-		if (have_spare)
-			scratch_free_core(&spare);
-		have_spare = false;
 		of_heap_init(&s->cand, 0);
 		of_heap_init(&s->res, 1);
 		of_heap_init(&s->pool, 0);
