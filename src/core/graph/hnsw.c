@@ -313,8 +313,6 @@ grow(of_hnsw *g)
 	uint8_t    *nl;
 	int32_t   **nk;
 
-	if (g->spill != NULL)
-		return 0;
 	if (g->codes != NULL)
 	{
 		uint8_t    *nc = realloc(g->codes, ncap * g->dim);

@@ -394,6 +394,20 @@ scratch_free_core(FgScratch *s)
 	of_idmap_free(&s->seen);
 }
 
+/* Move the core memory of from to to, leaving from with none. */
+static void
+move_core(FgScratch *to, FgScratch *from)
+{
+	to->cand = from->cand;
+	to->res = from->res;
+	to->pool = from->pool;
+	to->seen = from->seen;
+	memset(&from->cand, 0, sizeof(from->cand));
+	memset(&from->res, 0, sizeof(from->res));
+	memset(&from->pool, 0, sizeof(from->pool));
+	memset(&from->seen, 0, sizeof(from->seen));
+}
+
 /*
  * Keep the scratch's core memory as the spare if there is none or it is
  * larger (an insert's search at level 0 outlasts its searches of the upper
@@ -411,18 +425,11 @@ fg_scratch_release(void *arg)
 	{
 		if (have_spare)
 			scratch_free_core(&spare);
-		spare.cand = s->cand;
-		spare.res = s->res;
-		spare.pool = s->pool;
-		spare.seen = s->seen;
+		move_core(&spare, s);
 		have_spare = true;
 	}
 	else
 		scratch_free_core(s);
-	memset(&s->cand, 0, sizeof(s->cand));
-	memset(&s->res, 0, sizeof(s->res));
-	memset(&s->pool, 0, sizeof(s->pool));
-	memset(&s->seen, 0, sizeof(s->seen));
 }
 
 FgScratch *
@@ -434,10 +441,7 @@ fg_scratch_create(size_t expected)
 	if (have_spare && spare.seen.mask + 1 >= want &&
 		spare.seen.mask + 1 <= FG_SPARE_MAX_GROWTH * want)
 	{
-		s->cand = spare.cand;
-		s->res = spare.res;
-		s->pool = spare.pool;
-		s->seen = spare.seen;
+		move_core(s, &spare);
 		s->cand.n = s->res.n = s->pool.n = 0;
 		of_idmap_clear(&s->seen);
 		have_spare = false;
