@@ -242,6 +242,29 @@ DROP INDEX faces_e;
 SELECT pg_temp.recall(10, 1, 0) >= 0.99 AS codes_recall_ok;
 ROLLBACK;
 DROP INDEX faces_codes;
+-- past 10,000 rows (FG_COMPACT_ROWS) the build goes on with 8-bit vectors
+-- whatever the memory, and answers as the exact scan does
+CREATE TABLE many AS
+  SELECT row_number() OVER () AS id, pid, pg_temp.sample(c, 0.04) AS e FROM ids, generate_series(1, 42);
+SET openface.build_threads = 1;
+SET client_min_messages = debug1;
+CREATE INDEX many_e ON many USING facegraph (e);
+SET client_min_messages = warning;
+RESET openface.build_threads;
+SELECT * FROM face_index_check('many_e');
+SET enable_seqscan = off;
+CREATE TEMP TABLE many_got AS
+  SELECT q.qid, x.id FROM queries q CROSS JOIN LATERAL (SELECT id FROM many ORDER BY e <-> q.e LIMIT 10) x;
+RESET enable_seqscan;
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+CREATE TEMP TABLE many_want AS
+  SELECT q.qid, x.id FROM queries q CROSS JOIN LATERAL (SELECT id FROM many ORDER BY e <-> q.e LIMIT 10) x;
+RESET enable_indexscan;
+RESET enable_bitmapscan;
+SELECT count(*) AS wanted, count(g.id)::float8 / count(*) >= 0.99 AS many_recall_ok
+  FROM many_want w LEFT JOIN many_got g USING (qid, id);
+DROP TABLE many, many_got, many_want;
 
 -- scans pin pages through the buffers that last held them (fgrecent.c):
 -- repeated identical scans count the same block reads in pg_statio (all

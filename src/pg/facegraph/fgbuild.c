@@ -47,15 +47,16 @@
 
 /*
  * Rows linked with float vectors before the graph turns to codes whatever
- * the memory.  Measured with 1 GB of maintenance_work_mem on the realistic
- * rows of bench/index_data.c (two threads, quiet machine, one build each):
- * 1M rows built in 467 s against 520 s with floats throughout, in 0.4 of
- * the memory, recall@10 0.836 / 0.903 / 0.935 against 0.831 / 0.903 /
- * 0.934 at ef_search 64 / 112 / 160; 200k rows in 54-60 s either way
- * (three pairs).  An earlier pair of 1M builds measured the opposite, 534 s
- * against 494 s: single builds vary by about a tenth.
+ * the memory: the rows the quantiser's ranges are fitted to.  Codes are
+ * read faster than floats, and scans re-rank their answers exactly anyway.
+ * Builds of the realistic rows of bench/index_data.c (two threads, 1 GB of
+ * maintenance_work_mem, within the same hour): 1M rows in 395 s against
+ * 435 s with codes from row 65,536, recall@10 0.904 / 0.949 at ef_search
+ * 112 / 192 against 0.905 / 0.951 (two builds of one version differ by as
+ * much); 218k rows in 60-63 s against 67-71 s (two pairs, interleaved).
+ * With floats throughout, an earlier 1M build took 520 s.
  */
-#define FG_COMPACT_ROWS	65536
+#define FG_COMPACT_ROWS	10000
 
 /*
  * Rows a spill file makes room for beyond the rows the build expects, as a
