@@ -63,7 +63,9 @@ done
 
 log "starting a throwaway cluster on port $port"
 chown postgres "$work"
-runuser -u postgres -- "$pgbin/initdb" -D "$work/data" -A trust -U postgres >"$work/initdb.log" 2>&1 \
+# UTF-8 whatever the caller's locale: in a SQL_ASCII database drivers hand text over as bytes.
+runuser -u postgres -- "$pgbin/initdb" -D "$work/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
+    >"$work/initdb.log" 2>&1 \
     || { cat "$work/initdb.log"; echo "0 passed, $((failed + 1)) failed"; exit 1; }
 runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
     -o "-p $port -k $work -c listen_addresses='' -c max_parallel_workers_per_gather=2" start >/dev/null \

@@ -144,6 +144,9 @@ def register(context):
     if row is None:
         raise _codec.not_installed()
     oid, array_oid, schema = row
+    # A SQL_ASCII database hands text over as bytes.
+    if isinstance(schema, bytes):
+        schema = schema.decode()
 
     # Naming the schema lets client-side cursors cast literals whatever the search_path.
     regtype = sql.Identifier(schema, "face_embedding").as_string(conn)
