@@ -375,8 +375,8 @@ fg_read_element(Relation index, ItemPointer tid, FgElement copy, Size cap)
 #define FG_SPARE_MAX_BYTES	((Size) 2 * 1024 * 1024)
 #define FG_SPARE_MAX_GROWTH	4
 
+/* The spare; it holds memory while its map does. */
 static FgScratch spare;
-static bool have_spare;
 
 static Size
 scratch_bytes(const FgScratch *s)
@@ -421,12 +421,11 @@ fg_scratch_release(void *arg)
 	if (s->seen.keys == NULL)
 		return;
 	if (scratch_bytes(s) <= FG_SPARE_MAX_BYTES &&
-		(!have_spare || scratch_bytes(s) > scratch_bytes(&spare)))
+		(spare.seen.keys == NULL || scratch_bytes(s) > scratch_bytes(&spare)))
 	{
-		if (have_spare)
+		if (spare.seen.keys != NULL)
 			scratch_free_core(&spare);
 		move_core(&spare, s);
-		have_spare = true;
 	}
 	else
 		scratch_free_core(s);
@@ -438,13 +437,12 @@ fg_scratch_create(size_t expected)
 	FgScratch  *s = palloc0(sizeof(FgScratch));
 	size_t		want = 2 * Max(expected, 1);
 
-	if (have_spare && spare.seen.mask + 1 >= want &&
+	if (spare.seen.keys != NULL && spare.seen.mask + 1 >= want &&
 		spare.seen.mask + 1 <= FG_SPARE_MAX_GROWTH * want)
 	{
 		move_core(s, &spare);
 		s->cand.n = s->res.n = s->pool.n = 0;
 		of_idmap_clear(&s->seen);
-		have_spare = false;
 	}
 	else
 	{
