@@ -14,7 +14,7 @@ import psycopg2
 import openface.psycopg
 import openface.psycopg2
 
-from common import EMPTY_DBNAME, GROUP, database, parse_points_text, photo
+from common import ASCII_DBNAME, EMPTY_DBNAME, GROUP, database, parse_points_text, photo
 
 SHELDON = "Jim_Parsons__sheldon1.png"
 PENNY = "Kaley_Cuoco__penny1.png"
@@ -122,6 +122,15 @@ class DriverTests:
         self.assertEqual(emb.shape, (128,))
         self.assertEqual(self.one("SELECT ext.l2_norm(%s) > 0, ext.face_embed(%s) OPERATOR(ext.=) %s",
                                   (emb, photo(SHELDON), emb)), (True, True))
+
+    def test_register_in_a_sql_ascii_database(self):
+        conn = self.connect(ASCII_DBNAME)
+        self.addCleanup(conn.close)
+        self.conn = conn
+        self.assertEqual(self.one("SELECT current_setting('server_encoding') = 'SQL_ASCII'"), (True,))
+        emb = self.embedding(SHELDON)
+        self.assertEqual((emb.dtype, emb.shape), (np.float32, (128,)))
+        self.assertEqual(self.one("SELECT %s <-> %s", (emb, emb)), (0.0,))
 
     def test_register_without_the_extension(self):
         with self.assertRaisesRegex(LookupError, "CREATE EXTENSION openface"):
