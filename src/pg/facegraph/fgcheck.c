@@ -3,8 +3,9 @@
  * row each; no rows means healthy.  Checks the meta page, every neighbour
  * pointer (to nowhere, to itself, duplicated, to a deleted element, to an
  * element without that level), the entry point and top level, reachability
- * of every live element from the entry point, and heap TIDs whose line
- * pointers VACUUM has freed (left behind by a VACUUM that missed them).
+ * of every live element from the entry point at level 0 (where scans
+ * stream), and heap TIDs whose line pointers VACUUM has freed (left behind
+ * by a VACUUM that missed them).
  */
 #include "facegraph/fg.h"
 
@@ -353,7 +354,10 @@ check_entry(CheckState *cs, const CheckGraph *g, FgMetaPageData *meta, int maxle
 	return entry_ix;
 }
 
-/* Every live element has a path from the entry point (deleted ones still forward). */
+/*
+ * Every live element has a path from the entry point over level-0 links,
+ * where scans stream from (deleted elements still forward).
+ */
 static void
 check_reachable(CheckState *cs, const CheckGraph *g, uint32 entry_ix)
 {
@@ -370,7 +374,7 @@ check_reachable(CheckState *cs, const CheckGraph *g, uint32 entry_ix)
 	while (head < tail)
 	{
 		const CheckElem *c = &g->elems[queue[head++]];
-		int			slots = 2 * g->m + c->level * g->m;
+		int			slots = fg_level_slots(g->m, 0);
 
 		for (int j = 0; j < slots; j++)
 		{

@@ -603,7 +603,8 @@ start(IndexScanDesc scan)
 {
 	FgScanOpaque so = (FgScanOpaque) scan->opaque;
 	FgScratch  *s = so->s;
-	ItemPointerData entry;
+	ItemPointerData entry,
+				level1;
 	int			top;
 	uint32		id;
 
@@ -614,8 +615,9 @@ start(IndexScanDesc scan)
 		so->done = true;
 		return;
 	}
-	descend(scan, &entry, top, top >= 1 ? 1 : 0);
-	id = new_item(so, &entry);
+	level1 = entry;
+	descend(scan, &level1, top, top >= 1 ? 1 : 0);
+	id = new_item(so, &level1);
 	read_items(scan, &id, 1);
 	if (top >= 1)
 	{
@@ -625,6 +627,16 @@ start(IndexScanDesc scan)
 		s->cand.n = 0;
 		s->res.n = 0;
 	}
+
+	/*
+	 * The entry point seeds level 0 too: VACUUM keeps every live element
+	 * reachable from it there, not from the level-1 beam's elements, so only
+	 * with it does a stream that goes on long enough return every row.  It
+	 * lies far from most queries and is rarely expanded before the end.
+	 */
+	id = new_item(so, &entry);
+	if (id != UINT32_MAX)
+		read_items(scan, &id, 1);
 	for (uint32 i = 0; i < so->nitems; i++)
 	{
 		FgScanItem *it = &so->items[i];
