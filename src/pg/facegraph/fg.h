@@ -285,6 +285,8 @@ extern int	fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, i
 					  int keep, bool fill, int *chosen);
 extern int	fg_find_nearest(Relation index, const float *v, int ef, FgNeighbour **out);
 extern void fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level);
+extern void fg_append_links(Relation index, ItemPointer tid, int level,
+							const ItemPointerData *adds, int nadds);
 extern bool fg_set_links(Relation index, ItemPointer tid, int level,
 						 const ItemPointerData *expect, int nexpect,
 						 const ItemPointerData *links, int nlinks);

@@ -307,6 +307,57 @@ fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
 	UnlockReleaseBuffer(buf);
 }
 
+/*
+ * Append the links adds (nadds of them) to the list at level of the element
+ * at tid, those it lacks, while it has room: one page write for them all.
+ */
+void
+fg_append_links(Relation index, ItemPointer tid, int level, const ItemPointerData *adds, int nadds)
+{
+	FgIndexInfo *info = fg_index_info(index);
+	int			slots = fg_level_slots(info->m, level);
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Page		page;
+	FgElement	e;
+	ItemPointerData *l;
+	ItemPointerData links[2 * FG_MAX_M];
+	GenericXLogState *state;
+	int			n,
+				have;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
+	if (e == NULL || e->level < level)
+	{
+		UnlockReleaseBuffer(buf);
+		return;
+	}
+	l = e->links + fg_level_offset(info->m, level);
+	n = have = fg_count_links(e, info->m, level);
+	memcpy(links, l, sizeof(ItemPointerData) * n);
+	for (int i = 0; i < nadds && n < slots; i++)
+	{
+		bool		dup = false;
+
+		for (int j = 0; j < n && !dup; j++)
+			dup = ItemPointerEquals(&links[j], (ItemPointer) &adds[i]);
+		if (!dup)
+			links[n++] = adds[i];
+	}
+	if (n == have)
+	{
+		UnlockReleaseBuffer(buf);
+		return;
+	}
+	state = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
+	memcpy(e->links + fg_level_offset(info->m, level), links, sizeof(ItemPointerData) * n);
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
+}
+
 int
 fg_find_nearest(Relation index, const float *v, int ef, FgNeighbour **out)
 {
