@@ -284,6 +284,10 @@ extern int	fg_search_level(Relation index, FgIndexInfo *info, const of_sq8_query
 extern int	fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, int n,
 					  int keep, bool fill, int *chosen);
 extern int	fg_find_nearest(Relation index, const float *v, int ef, FgNeighbour **out);
+extern FgElement fg_lock_element(Relation index, ItemPointer tid, int level, Buffer *buf);
+extern FgElement fg_log_element(Relation index, Buffer buf, ItemPointer tid,
+								GenericXLogState **state);
+extern bool fg_has_link(const FgElementData *e, int m, int level, ItemPointer tid);
 extern void fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level);
 extern void fg_append_links(Relation index, ItemPointer tid, int level,
 							const ItemPointerData *adds, int nadds);

@@ -212,6 +212,38 @@ fg_select(FgIndexInfo *info, const float *base, FgNeighbour *cands, int n,
 }
 
 /*
+ * The element at tid with its page pinned and exclusively locked in *buf,
+ * if it has that level; else NULL, with nothing held.
+ */
+FgElement
+fg_lock_element(Relation index, ItemPointer tid, int level, Buffer *buf)
+{
+	FgElement	e;
+
+	*buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
+	LockBuffer(*buf, BUFFER_LOCK_EXCLUSIVE);
+	e = fg_page_element(BufferGetPage(*buf), ItemPointerGetOffsetNumber(tid));
+	if (e == NULL || e->level < level)
+	{
+		UnlockReleaseBuffer(*buf);
+		return NULL;
+	}
+	return e;
+}
+
+/*
+ * Start a generic WAL record of the locked page buf: the element at tid on
+ * the record's copy of the page, to change before GenericXLogFinish.
+ */
+FgElement
+fg_log_element(Relation index, Buffer buf, ItemPointer tid, GenericXLogState **state)
+{
+	*state = GenericXLogStart(index);
+	return fg_page_element(GenericXLogRegisterBuffer(*state, buf, 0),
+						   ItemPointerGetOffsetNumber(tid));
+}
+
+/*
  * Replace the list at level of the element at tid with links, but only if it
  * still equals expect (when expect is given).  False when it changed.
  */
@@ -221,36 +253,27 @@ fg_set_links(Relation index, ItemPointer tid, int level,
 			 const ItemPointerData *links, int nlinks)
 {
 	FgIndexInfo *info = fg_index_info(index);
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
-	Page		page;
-	FgElement	e;
-	ItemPointerData *l;
 	int			slots = fg_level_slots(info->m, level);
+	Buffer		buf;
+	FgElement	e = fg_lock_element(index, tid, level, &buf);
+	ItemPointerData *l;
 	GenericXLogState *state;
 
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	page = BufferGetPage(buf);
-	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
-	if (e == NULL || e->level < level)
-	{
-		UnlockReleaseBuffer(buf);
+	if (e == NULL)
 		return true;
-	}
-	l = e->links + fg_level_offset(info->m, level);
 	if (expect != NULL)
 	{
 		int			cur = fg_count_links(e, info->m, level);
 
-		if (cur != nexpect || memcmp(l, expect, sizeof(ItemPointerData) * cur) != 0)
+		if (cur != nexpect ||
+			memcmp(e->links + fg_level_offset(info->m, level), expect,
+				   sizeof(ItemPointerData) * cur) != 0)
 		{
 			UnlockReleaseBuffer(buf);
 			return false;
 		}
 	}
-	state = GenericXLogStart(index);
-	page = GenericXLogRegisterBuffer(state, buf, 0);
-	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
-	l = e->links + fg_level_offset(info->m, level);
+	l = fg_log_element(index, buf, tid, &state)->links + fg_level_offset(info->m, level);
 	for (int i = 0; i < slots; i++)
 	{
 		if (i < nlinks)
@@ -261,6 +284,19 @@ fg_set_links(Relation index, ItemPointer tid, int level,
 	GenericXLogFinish(state);
 	UnlockReleaseBuffer(buf);
 	return true;
+}
+
+/* Whether the list at level of e holds tid. */
+bool
+fg_has_link(const FgElementData *e, int m, int level, ItemPointer tid)
+{
+	const ItemPointerData *l = e->links + fg_level_offset(m, level);
+	int			n = fg_count_links(e, m, level);
+
+	for (int i = 0; i < n; i++)
+		if (ItemPointerEquals((ItemPointer) &l[i], tid))
+			return true;
+	return false;
 }
 
 /*
@@ -274,33 +310,21 @@ fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
 {
 	FgIndexInfo *info = fg_index_info(index);
 	int			slots = fg_level_slots(info->m, level);
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(nb));
-	Page		page;
-	FgElement	e;
+	Buffer		buf;
+	FgElement	e = fg_lock_element(index, nb, level, &buf);
 	ItemPointerData *l;
 	GenericXLogState *state;
 	int			n;
 
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	page = BufferGetPage(buf);
-	e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
-	if (e == NULL || e->level < level)
+	if (e == NULL)
+		return;
+	if (fg_has_link(e, info->m, level, add))
 	{
 		UnlockReleaseBuffer(buf);
 		return;
 	}
 	n = fg_count_links(e, info->m, level);
-	l = e->links + fg_level_offset(info->m, level);
-	for (int i = 0; i < n; i++)
-		if (ItemPointerEquals(&l[i], add))
-		{
-			UnlockReleaseBuffer(buf);
-			return;
-		}
-	state = GenericXLogStart(index);
-	page = GenericXLogRegisterBuffer(state, buf, 0);
-	e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
-	l = e->links + fg_level_offset(info->m, level);
+	l = fg_log_element(index, buf, nb, &state)->links + fg_level_offset(info->m, level);
 	memmove(&l[1], &l[0], sizeof(ItemPointerData) * (n < slots ? n : slots - 1));
 	l[0] = *add;
 	GenericXLogFinish(state);
@@ -316,26 +340,17 @@ fg_append_links(Relation index, ItemPointer tid, int level, const ItemPointerDat
 {
 	FgIndexInfo *info = fg_index_info(index);
 	int			slots = fg_level_slots(info->m, level);
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
-	Page		page;
-	FgElement	e;
-	ItemPointerData *l;
+	Buffer		buf;
+	FgElement	e = fg_lock_element(index, tid, level, &buf);
 	ItemPointerData links[2 * FG_MAX_M];
 	GenericXLogState *state;
 	int			n,
 				have;
 
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	page = BufferGetPage(buf);
-	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
-	if (e == NULL || e->level < level)
-	{
-		UnlockReleaseBuffer(buf);
+	if (e == NULL)
 		return;
-	}
-	l = e->links + fg_level_offset(info->m, level);
 	n = have = fg_count_links(e, info->m, level);
-	memcpy(links, l, sizeof(ItemPointerData) * n);
+	memcpy(links, e->links + fg_level_offset(info->m, level), sizeof(ItemPointerData) * n);
 	for (int i = 0; i < nadds && n < slots; i++)
 	{
 		bool		dup = false;
@@ -345,16 +360,12 @@ fg_append_links(Relation index, ItemPointer tid, int level, const ItemPointerDat
 		if (!dup)
 			links[n++] = adds[i];
 	}
-	if (n == have)
+	if (n > have)
 	{
-		UnlockReleaseBuffer(buf);
-		return;
+		e = fg_log_element(index, buf, tid, &state);
+		memcpy(e->links + fg_level_offset(info->m, level), links, sizeof(ItemPointerData) * n);
+		GenericXLogFinish(state);
 	}
-	state = GenericXLogStart(index);
-	page = GenericXLogRegisterBuffer(state, buf, 0);
-	e = fg_page_element(page, ItemPointerGetOffsetNumber(tid));
-	memcpy(e->links + fg_level_offset(info->m, level), links, sizeof(ItemPointerData) * n);
-	GenericXLogFinish(state);
 	UnlockReleaseBuffer(buf);
 }
 

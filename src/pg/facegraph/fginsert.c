@@ -31,10 +31,9 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 
 	for (int attempt = 0; attempt < 4; attempt++)
 	{
-		Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(nb));
-		Page		page;
-		FgElement	e;
-		ItemPointerData *l;
+		Buffer		buf;
+		FgElement	e = fg_lock_element(index, nb, level, &buf);
+		GenericXLogState *state;
 		ItemPointerData old[2 * FG_MAX_M];
 		uint8		nbcode[FG_DIM];
 		int			n;
@@ -44,34 +43,22 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 		int			k;
 		float		base[FG_DIM];
 
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		page = BufferGetPage(buf);
-		e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
-		if (e == NULL || e->level < level)
+		if (e == NULL)
+			return false;
+		if (fg_has_link(e, info->m, level, add))
 		{
 			UnlockReleaseBuffer(buf);
-			return false;
+			return true;
 		}
-		l = e->links + fg_level_offset(info->m, level);
 		n = fg_count_links(e, info->m, level);
-		for (int i = 0; i < n; i++)
-			if (ItemPointerEquals(&l[i], add))
-			{
-				UnlockReleaseBuffer(buf);
-				return true;
-			}
 		if (n < slots)
 		{
-			GenericXLogState *state = GenericXLogStart(index);
-
-			page = GenericXLogRegisterBuffer(state, buf, 0);
-			e = fg_page_element(page, ItemPointerGetOffsetNumber(nb));
-			e->links[fg_level_offset(info->m, level) + n] = *add;
+			fg_log_element(index, buf, nb, &state)->links[fg_level_offset(info->m, level) + n] = *add;
 			GenericXLogFinish(state);
 			UnlockReleaseBuffer(buf);
 			return true;
 		}
-		memcpy(old, l, sizeof(ItemPointerData) * n);
+		memcpy(old, e->links + fg_level_offset(info->m, level), sizeof(ItemPointerData) * n);
 		memcpy(nbcode, e->code, FG_DIM);
 		UnlockReleaseBuffer(buf);
 

@@ -504,26 +504,23 @@ link_into(FgVacState *vs, ItemPointer from, ItemPointer add)
 				n,
 				at = -1;
 	uint32		most = 1;
-	Buffer		buf = ReadBuffer(vs->index, ItemPointerGetBlockNumber(from));
-	Page		page;
-	FgElement	e;
+	Buffer		buf;
+	FgElement	e = fg_lock_element(vs->index, from, 0, &buf);
 	GenericXLogState *state;
 
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	page = BufferGetPage(buf);
-	e = fg_page_element(page, ItemPointerGetOffsetNumber(from));
-	if (e == NULL || (e->flags & FG_ELEM_DELETED))
+	if (e == NULL)
+		return false;
+	if (e->flags & FG_ELEM_DELETED)
 	{
 		UnlockReleaseBuffer(buf);
 		return false;
 	}
+	if (fg_has_link(e, m, 0, add))
+	{
+		UnlockReleaseBuffer(buf);
+		return true;
+	}
 	n = fg_count_links(e, m, 0);
-	for (int i = 0; i < n; i++)
-		if (ItemPointerEquals(&e->links[i], add))
-		{
-			UnlockReleaseBuffer(buf);
-			return true;
-		}
 	if (n < slots)
 		at = n;
 	for (int i = 0; i < n && at != n; i++)
@@ -558,10 +555,7 @@ link_into(FgVacState *vs, ItemPointer from, ItemPointer add)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 		(*slot)--;
 	}
-	state = GenericXLogStart(vs->index);
-	page = GenericXLogRegisterBuffer(state, buf, 0);
-	e = fg_page_element(page, ItemPointerGetOffsetNumber(from));
-	e->links[at] = *add;
+	fg_log_element(vs->index, buf, from, &state)->links[at] = *add;
 	GenericXLogFinish(state);
 	UnlockReleaseBuffer(buf);
 	return true;
