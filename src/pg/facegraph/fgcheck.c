@@ -4,8 +4,9 @@
  * pointer (to nowhere, to itself, duplicated, to a deleted element, to an
  * element without that level), the entry point and top level, reachability
  * of every live element from the entry point at level 0 (where scans
- * stream), and heap TIDs whose line pointers VACUUM has freed (left behind
- * by a VACUUM that missed them).
+ * stream), heap TIDs whose line pointers VACUUM has freed (left behind by a
+ * VACUUM that missed them), and rows the index should hold but has no
+ * element for.
  */
 #include "facegraph/fg.h"
 
@@ -113,6 +114,27 @@ static void
 release_map(void *arg)
 {
 	of_idmap_free((of_idmap *) arg);
+}
+
+/* Make map for n keys, freed with the current memory context through cb. */
+static void
+map_init(of_idmap *map, MemoryContextCallback *cb, size_t n)
+{
+	if (of_idmap_init(map, n) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	cb->func = release_map;
+	cb->arg = map;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+}
+
+static void
+map_put(of_idmap *map, ItemPointer tid, uint32 value)
+{
+	int			found;
+	uint32	   *slot;
+
+	if (of_idmap_put(map, fg_tid_key(tid), value, &found, &slot) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 }
 
 /* Every element of the index, with a copy of its links, and where each is. */
@@ -254,19 +276,9 @@ collect(CheckState *cs, Relation index, CheckGraph *g)
 		UnlockReleaseBuffer(buf);
 	}
 
-	if (of_idmap_init(&g->map, (size_t) g->nelems + 1) != OF_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	g->cb.func = release_map;
-	g->cb.arg = &g->map;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &g->cb);
+	map_init(&g->map, &g->cb, (size_t) g->nelems + 1);
 	for (int i = 0; i < g->nelems; i++)
-	{
-		int			found;
-		uint32	   *slot;
-
-		if (of_idmap_put(&g->map, fg_tid_key(&g->elems[i].tid), (uint32) i, &found, &slot) != OF_OK)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	}
+		map_put(&g->map, &g->elems[i].tid, (uint32) i);
 }
 
 /* Every neighbour list of every live element; returns the highest live level. */
@@ -425,6 +437,49 @@ check_heap_tids(CheckState *cs, const CheckGraph *g, Relation heap)
 	}
 }
 
+/* What check_missing's heap scan shares with its callback. */
+typedef struct MissingState
+{
+	CheckState *cs;
+	of_idmap	heaptids;		/* heap TIDs of live elements -> 1 */
+	int			metric;
+	MemoryContextCallback cb;
+} MissingState;
+
+static void
+missing_row(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg)
+{
+	MissingState *ms = arg;
+	FgVector	v;
+
+	/* Rows the index leaves out: see fginsert. */
+	if (isnull[0] || !fg_prepare_vector(ms->metric, DatumGetFaceEmbedding(values[0]), &v))
+		return;
+	if (of_idmap_get(&ms->heaptids, fg_tid_key(tid)) == UINT32_MAX)
+		report(ms->cs, "missing element", NULL, "heap row (%u,%u) has no element",
+			   ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid));
+}
+
+/*
+ * Every row snap sees (the root of its HOT chain) that the index takes has
+ * a live element: snap was taken before the elements were read, so each of
+ * those rows had its element by then.
+ */
+static void
+check_missing(CheckState *cs, const CheckGraph *g, Relation heap, Relation index, Snapshot snap)
+{
+	MissingState *ms = palloc0(sizeof(MissingState));
+
+	ms->cs = cs;
+	ms->metric = fg_index_info(index)->metric;
+	map_init(&ms->heaptids, &ms->cb, (size_t) g->nelems + 1);
+	for (int i = 0; i < g->nelems; i++)
+		if (!(g->elems[i].flags & FG_ELEM_DELETED) && ItemPointerIsValid(&g->elems[i].heaptid))
+			map_put(&ms->heaptids, &g->elems[i].heaptid, 1);
+	table_index_build_scan(heap, index, BuildIndexInfo(index), true, false, missing_row, ms,
+						   table_beginscan_strat(heap, snap, 0, NULL, true, false));
+}
+
 PG_FUNCTION_INFO_V1(face_index_check);
 Datum
 face_index_check(PG_FUNCTION_ARGS)
@@ -440,11 +495,16 @@ face_index_check(PG_FUNCTION_ARGS)
 	if (read_meta(&cs, index, &meta))
 	{
 		CheckGraph *g = palloc0(sizeof(CheckGraph));
+		Snapshot	snap = RegisterSnapshot(GetTransactionSnapshot());
 
 		g->m = meta.m;
 		collect(&cs, index, g);
 		check_reachable(&cs, g, check_entry(&cs, g, &meta, check_links(&cs, g)));
 		check_heap_tids(&cs, g, heap);
+		/* A concurrent build fills an index before it becomes valid. */
+		if (index->rd_index->indisvalid)
+			check_missing(&cs, g, heap, index, snap);
+		UnregisterSnapshot(snap);
 	}
 	if (cs.suppressed > 0)
 	{
