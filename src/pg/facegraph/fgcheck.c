@@ -127,16 +127,6 @@ map_init(of_idmap *map, MemoryContextCallback *cb, size_t n)
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 }
 
-static void
-map_put(of_idmap *map, ItemPointer tid, uint32 value)
-{
-	int			found;
-	uint32	   *slot;
-
-	if (of_idmap_put(map, fg_tid_key(tid), value, &found, &slot) != OF_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-}
-
 /* Every element of the index, with a copy of its links, and where each is. */
 typedef struct CheckGraph
 {
@@ -278,7 +268,7 @@ collect(CheckState *cs, Relation index, CheckGraph *g)
 
 	map_init(&g->map, &g->cb, (size_t) g->nelems + 1);
 	for (int i = 0; i < g->nelems; i++)
-		map_put(&g->map, &g->elems[i].tid, (uint32) i);
+		fg_seen(&g->map, fg_tid_key(&g->elems[i].tid), (uint32) i);
 }
 
 /* Every neighbour list of every live element; returns the highest live level. */
@@ -475,7 +465,7 @@ check_missing(CheckState *cs, const CheckGraph *g, Relation heap, Relation index
 	map_init(&ms->heaptids, &ms->cb, (size_t) g->nelems + 1);
 	for (int i = 0; i < g->nelems; i++)
 		if (!(g->elems[i].flags & FG_ELEM_DELETED) && ItemPointerIsValid(&g->elems[i].heaptid))
-			map_put(&ms->heaptids, &g->elems[i].heaptid, 1);
+			fg_seen(&ms->heaptids, fg_tid_key(&g->elems[i].heaptid), 1);
 	table_index_build_scan(heap, index, BuildIndexInfo(index), true, false, missing_row, ms,
 						   table_beginscan_strat(heap, snap, 0, NULL, true, false));
 }
