@@ -20,9 +20,9 @@
  * Then bench/open_set's open-set identification tables (open_set.h) for
  * the default configuration's descriptors.
  *
- * --jitter N: for the default detector, also descriptors averaged over 1, 3,
- * 5, 10 and 20 extra views (those <= N; each view is one more recognizer run
- * per image).  --chip NAME: only the default detector, in that chip
+ * --jitter N: for the default detector, also descriptors averaged over 1, 2,
+ * 3, 5, 10 and 20 extra views (those <= N, default OF_PIPELINE_JITTER; each
+ * view is one more recognizer run per image).  --chip NAME: only the default detector, in that chip
  * geometry (the jitter runs are long).  --dump PREFIX: write the default
  * detector's descriptors for bench/open_set (PREFIX-GEOMETRY-jN.tsv).
  */
@@ -45,11 +45,11 @@
 #define NDET 4
 #define NDET_LFW 2				/* LFW: face-api and the default (run time) */
 #define NGEOM 3					/* chip geometries: the of_align_mode values */
-#define NJIT 6					/* jitter checkpoints */
+#define NJIT 7					/* jitter checkpoints */
 #define NFOLD 10
 #define FIXED_THRESHOLD 0.6		/* the README's verification threshold */
 
-static const int jitter_at[NJIT] = {0, 1, 3, 5, 10, 20};
+static const int jitter_at[NJIT] = {0, 1, 2, 3, 5, 10, 20};
 static const char *geom_names[NGEOM] = {"faceapi", "similarity", "dlib"};
 static int	only_geom = -1;		/* --chip */
 
@@ -779,7 +779,7 @@ main(int argc, char **argv)
 			   *lfw = NULL,
 			   *dump = NULL;
 	int			limit = 0,
-				max_jitter = 1;
+				max_jitter = OF_PIPELINE_JITTER;
 	of_models  *m;
 	of_error	err;
 

@@ -40,9 +40,9 @@ FROM photos WHERE name = 'sample2';
 SELECT bool_and(l2_norm(embedding) BETWEEN 1.2 AND 1.7) AS raw_norms
 FROM photos, face_embed_all(img);
 
--- openface.jitter: extra views averaged into the descriptor (default 1, the
--- mirror image); the same photo gets the same descriptor every time, a little
--- away from the one-view one
+-- openface.jitter: extra views averaged into the descriptor (default 2, the
+-- mirror image and the chip in dlib's geometry); the same photo gets the same
+-- descriptor every time, a little away from the one-view one
 SHOW openface.jitter;
 SET openface.jitter = 0;
 CREATE TABLE one_view AS SELECT face_embed(img) AS e FROM photos WHERE name = 'sample2';

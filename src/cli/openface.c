@@ -112,8 +112,8 @@ usage(FILE *out)
 			"                      crop, EXIF orientation ignored)\n"
 			"  --align MODE        faceapi | similarity | dlib (default similarity)\n"
 			"  --jitter N          extra views averaged into each descriptor, 0-%d\n"
-			"                      (default 1, the mirror image; 3 adds dlib's chip\n"
-			"                      and its mirror, for identification; 0 with --faceapi)\n"
+			"                      (default %d: the mirror image and dlib's chip;\n"
+			"                      3 adds that chip's mirror; 0 with --faceapi)\n"
 			"  --input-size N      detector input size, multiple of 32 (default 416)\n"
 			"  --min-score S       detection score threshold (default 0.5)\n"
 			"  --single-pass       only the main detector pass (no extra scales/canvas passes)\n"
@@ -133,7 +133,8 @@ usage(FILE *out)
 			"\n"
 			"exit status: 0 all good, 1 an error (unreadable file, bad image, no model,\n"
 			"             database error), 2 bad usage, 3 no error but some photo had no face\n",
-			OF_JITTER_MAX, SAME_PERSON_DISTANCE, OF_IDENTIFY_DEFAULT_THRESHOLD, LOAD_BATCH);
+			OF_JITTER_MAX, OF_PIPELINE_JITTER, SAME_PERSON_DISTANCE, OF_IDENTIFY_DEFAULT_THRESHOLD,
+			LOAD_BATCH);
 }
 
 static void

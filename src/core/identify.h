@@ -18,8 +18,9 @@
  * mean length keeps distances on face_distance's scale, so the threshold
  * keeps its meaning.  The neighbours are still the k nearest by distance.
  *
- * Measured on LFW view 1 (`bench/open_set`, 4,989 photos), default
- * descriptors (mirror view averaged in), at the threshold that names 1% of
+ * Measured on LFW view 1 (`bench/open_set`, 4,989 photos), descriptors of
+ * the chip and its mirror (the default when the rule was chosen; the default
+ * three views are in pipeline.h), at the threshold that names 1% of
  * strangers, on the default draw and on average over 30 others (`open_set
  * FILE --draws 30`, seeds 101-130; lengths kept, as before, in brackets):
  * 100 people x 3 photos in the gallery (172 probes: +-2 points a draw)

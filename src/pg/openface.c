@@ -142,7 +142,7 @@ _PG_init(void)
 							 "openface.mode = faceapi never applies it, as face-api does not.",
 							 &exif_orientation, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("openface.jitter",
-							"Extra views of each face averaged into its descriptor (1 = its mirror image, 3 = also dlib's chip geometry and its mirror, more = slightly turned, scaled and shifted copies).",
+							"Extra views of each face averaged into its descriptor (1 = its mirror image, 2 = also the chip in dlib's geometry, 3 = also that chip's mirror, more = slightly turned, scaled and shifted copies).",
 							"Each view costs one more run of the recognition network.  The same photo always gets "
 							"the same descriptor for a given setting.  openface.mode = faceapi uses none, as face-api does.",
 							&jitter, OF_PIPELINE_JITTER, 0, OF_JITTER_MAX, PGC_USERSET, 0, NULL, NULL, NULL);

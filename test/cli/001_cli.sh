@@ -53,9 +53,11 @@ norms=$(cut -f8 "$tmp/out" | tr -d '[]' | awk -F, '{ s = 0; for (i = 1; i <= NF;
     if (sqrt(s) < 0.9999 || sqrt(s) > 1.0001) bad++ } END { print bad + 0 }')
 is "$norms" 0 "-n gives unit vectors"
 
-# ---- --jitter: the default is the mirror view; 0 one view; the same every run
+# ---- --jitter: the default is the mirror view and dlib's chip; 0 one view; the same every run
+run --jitter 2 embed $fx/photos/bbt3.jpg
+cmp -s "$tmp/out" "$tmp/bbt3.embed"; ok $? "--jitter 2 is the default"
 run --jitter 1 embed $fx/photos/bbt3.jpg
-cmp -s "$tmp/out" "$tmp/bbt3.embed"; ok $? "--jitter 1 is the default"
+! cmp -s "$tmp/out" "$tmp/bbt3.embed"; ok $? "--jitter 1 gives other descriptors"
 run --jitter 0 embed $fx/photos/bbt3.jpg
 ! cmp -s "$tmp/out" "$tmp/bbt3.embed"; ok $? "--jitter 0 gives other descriptors"
 run --jitter 3 embed $fx/photos/bbt3.jpg
