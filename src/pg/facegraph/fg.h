@@ -289,7 +289,7 @@ extern FgElement fg_log_element(Relation index, Buffer buf, ItemPointer tid,
 								GenericXLogState **state);
 extern bool fg_has_link(const FgElementData *e, int m, int level, ItemPointer tid);
 extern void fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level);
-extern void fg_append_links(Relation index, ItemPointer tid, int level,
+extern int	fg_append_links(Relation index, ItemPointer tid, int level,
 							const ItemPointerData *adds, int nadds);
 extern bool fg_set_links(Relation index, ItemPointer tid, int level,
 						 const ItemPointerData *expect, int nexpect,

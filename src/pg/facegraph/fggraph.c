@@ -334,8 +334,9 @@ fg_force_link(Relation index, ItemPointer nb, ItemPointer add, int level)
 /*
  * Append the links adds (nadds of them) to the list at level of the element
  * at tid, those it lacks, while it has room: one page write for them all.
+ * Returns how many it appended.
  */
-void
+int
 fg_append_links(Relation index, ItemPointer tid, int level, const ItemPointerData *adds, int nadds)
 {
 	FgIndexInfo *info = fg_index_info(index);
@@ -348,7 +349,7 @@ fg_append_links(Relation index, ItemPointer tid, int level, const ItemPointerDat
 				have;
 
 	if (e == NULL)
-		return;
+		return 0;
 	n = have = fg_count_links(e, info->m, level);
 	memcpy(links, e->links + fg_level_offset(info->m, level), sizeof(ItemPointerData) * n);
 	for (int i = 0; i < nadds && n < slots; i++)
@@ -367,6 +368,7 @@ fg_append_links(Relation index, ItemPointer tid, int level, const ItemPointerDat
 		GenericXLogFinish(state);
 	}
 	UnlockReleaseBuffer(buf);
+	return n - have;
 }
 
 int
