@@ -17,7 +17,7 @@
  *   cc -std=c11 -O2 -Isrc/core -Igen -o graph_link bench/graph_link.c \
  *      src/core/common.o src/core/distance.o src/core/heap.o \
  *      src/core/graph/hnsw.o src/core/graph/beam.o src/core/graph/select.o \
- *      -lm -lpthread
+ *      src/core/graph/sq8.o -lm -lpthread
  *
  * Adding -DCOUNT_DISTANCES -Wl,--wrap=of_l2_squared counts the distances
  * the graph computes (linking and searching apart); the count slows the
