@@ -143,9 +143,9 @@ add_reverse_link(Relation index, FgIndexInfo *info, ItemPointer nb, ItemPointer 
 				return false;
 
 			/*
-			 * add links to the element first and nb gives it up after: in
-			 * the other order a crash between the two page writes could
-			 * leave it with no way in until VACUUM reconnects it.
+			 * add links to the element nb gives up before nb's list drops
+			 * it: in the other order a crash between the two page writes
+			 * could leave it with no way in until VACUUM reconnects it.
 			 */
 			if (droptier == 0 && *naddlinks < slots &&
 				fg_append_links(index, add, level, &old[drop], 1) > 0)
