@@ -22,9 +22,10 @@
  *
  * --jitter N: for the default detector, also descriptors averaged over 1, 2,
  * 3, 5, 10 and 20 extra views (those <= N, default OF_PIPELINE_JITTER; each
- * view is one more recognizer run per image).  --chip NAME: only the default detector, in that chip
- * geometry (the jitter runs are long).  --dump PREFIX: write the default
- * detector's descriptors for bench/open_set (PREFIX-GEOMETRY-jN.tsv).
+ * view is one more recognizer run per image).  --chip NAME: only the
+ * default detector, in that chip geometry (the jitter runs are long).
+ * --dump PREFIX: write the default detector's descriptors for
+ * bench/open_set (PREFIX-GEOMETRY-jN.tsv).
  */
 #define _DEFAULT_SOURCE
 

@@ -113,11 +113,11 @@ typedef struct of_face
  * --draws 30), face_identify at its defaults names 97.25% of known probes
  * against 100 people with three photos, with 0.71% of strangers named
  * (views 0-1: 96.91% / 0.72%), and 70.70% against 1,165 people with one
- * (68.83%); verification 99.28% over ten folds (99.06% with views 0-1, 99.19% with one view).
- * Each view is one recognizer run: about 10 ms more a photo than views 0-1
- * (40 LFW photos, openface embed --jitter N).  The fourth view, the other
- * chip's mirror, adds 0.2 and 1.3 points (97.42% / 71.97%) for the same
- * cost again.
+ * (68.83%); verification 99.28% over ten folds (99.06% with views 0-1,
+ * 99.19% with one view).  Each view is one recognizer run: about 10 ms
+ * more a photo than views 0-1 (40 LFW photos, openface embed --jitter N).
+ * The fourth view, the other chip's mirror, adds 0.2 and 1.3 points
+ * (97.42% / 71.97%) for the same cost again.
  */
 #define OF_PIPELINE_JITTER 2
 
