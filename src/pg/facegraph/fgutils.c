@@ -472,14 +472,28 @@ fg_heap_push(of_heap *h, float d, uint32 id)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 }
 
+/*
+ * The value slot of key in the map, inserting it with val if it was not
+ * there (*found says which), or fail with out of memory.
+ */
+uint32 *
+fg_map_slot(of_idmap *m, uint64 key, uint32 val, bool *found)
+{
+	int			f;
+	uint32	   *slot;
+
+	if (of_idmap_put(m, key, val, &f, &slot) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	*found = f != 0;
+	return slot;
+}
+
 /* Insert key into the map; true when it was already there. */
 bool
 fg_seen(of_idmap *m, uint64 key, uint32 val)
 {
-	int			found;
-	uint32	   *slot;
+	bool		found;
 
-	if (of_idmap_put(m, key, val, &found, &slot) != OF_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	return found != 0;
+	fg_map_slot(m, key, val, &found);
+	return found;
 }

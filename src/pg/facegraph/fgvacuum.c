@@ -132,8 +132,6 @@ collect(FgVacState *vs, IndexBulkDeleteCallback callback, void *cbstate,
 		{
 			FgElement	e = fg_page_element(page, off);
 			ItemPointerData tid;
-			int			found;
-			uint32	   *slot;
 			bool		dead;
 
 			if (e == NULL)
@@ -149,8 +147,7 @@ collect(FgVacState *vs, IndexBulkDeleteCallback callback, void *cbstate,
 			}
 			if (dead)
 			{
-				if (of_idmap_put(&vs->gone, fg_tid_key(&tid), 1, &found, &slot) != OF_OK)
-					ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+				fg_seen(&vs->gone, fg_tid_key(&tid), 1);
 				continue;
 			}
 			vs->live += 1;
@@ -448,18 +445,16 @@ flood(FgVacState *vs, ItemPointer start)
 	int			cap = 1024,
 				n = 0;
 	ItemPointerData *stack = palloc(sizeof(ItemPointerData) * cap);
-	int			found;
-	uint32	   *slot;
 
-	if (of_idmap_put(&vs->reached, fg_tid_key(start), 1, &found, &slot) != OF_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	if (found)
+	if (fg_seen(&vs->reached, fg_tid_key(start), 1))
 		return;
 	stack[n++] = *start;
 	while (n > 0)
 	{
 		ItemPointerData t = stack[--n];
 		int			slots;
+		bool		found;
+		uint32	   *slot;
 
 		if (!fg_read_element(vs->index, &t, e, FG_ELEMENT_MAX))
 			continue;
@@ -468,8 +463,7 @@ flood(FgVacState *vs, ItemPointer start)
 		{
 			if (!ItemPointerIsValid(&e->links[i]) || is_gone(vs, &e->links[i]))
 				continue;
-			if (of_idmap_put(&vs->reached, fg_tid_key(&e->links[i]), 1, &found, &slot) != OF_OK)
-				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+			slot = fg_map_slot(&vs->reached, fg_tid_key(&e->links[i]), 1, &found);
 			if (found)
 			{
 				(*slot)++;
@@ -547,13 +541,10 @@ link_into(FgVacState *vs, ItemPointer from, ItemPointer add)
 	}
 	if (at < n && most != UINT32_MAX)
 	{
-		int			found;
-		uint32	   *slot;
+		bool		found;
 
 		/* One way fewer into the element given up (it has others). */
-		if (of_idmap_put(&vs->reached, fg_tid_key(&e->links[at]), 1, &found, &slot) != OF_OK)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-		(*slot)--;
+		(*fg_map_slot(&vs->reached, fg_tid_key(&e->links[at]), 1, &found))--;
 	}
 	fg_log_element(vs->index, buf, from, &state)->links[at] = *add;
 	GenericXLogFinish(state);
