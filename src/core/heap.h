@@ -30,6 +30,8 @@ void		of_heap_init(of_heap *h, int max);
 void		of_heap_free(of_heap *h);
 of_status	of_heap_push(of_heap *h, float d, uint32_t id);
 of_heap_item of_heap_pop(of_heap *h);
+/* Pop the top of a non-empty heap and push (d, id), in one pass. */
+of_heap_item of_heap_replace_top(of_heap *h, float d, uint32_t id);
 
 static inline const of_heap_item *
 of_heap_top(const of_heap *h)

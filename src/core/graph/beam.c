@@ -33,11 +33,14 @@ of_beam_search(const of_beam *b)
 				return OF_ENOMEM;
 			if (s->dead)
 				continue;
-			if (of_heap_push(b->res, s->d, s->id) != OF_OK)
-				return OF_ENOMEM;
-			if (b->res->n > b->width)
+			if (b->res->n < b->width)
 			{
-				of_heap_item out = of_heap_pop(b->res);
+				if (of_heap_push(b->res, s->d, s->id) != OF_OK)
+					return OF_ENOMEM;
+			}
+			else
+			{
+				of_heap_item out = of_heap_replace_top(b->res, s->d, s->id);
 
 				if (b->pool && of_heap_push(b->pool, out.d, out.id) != OF_OK)
 					return OF_ENOMEM;
