@@ -137,6 +137,15 @@ recall(of_hnsw *g, const float *x, size_t n, const float *q, size_t nq, int ef)
 	return (double) hit / (double) (nq * 10);
 }
 
+static int
+cmp_float(const void *a, const void *b)
+{
+	float		x = *(const float *) a,
+				y = *(const float *) b;
+
+	return (x > y) - (x < y);
+}
+
 int
 main(void)
 {
@@ -178,6 +187,38 @@ main(void)
 		ok(sorted, "max-heap pops descending");
 		of_heap_free(&mn);
 		of_heap_free(&mx);
+	}
+	/* a bounded max-heap keeps exactly the nearest, replacing its top */
+	{
+		of_heap		h;
+		float		all[1000],
+					kept[100];
+		int			same = 1,
+					tops = 1;
+
+		of_heap_init(&h, 1);
+		for (int i = 0; i < 1000; i++)
+		{
+			all[i] = (float) urand();
+			of_heap_keep_nearest(&h, 100, all[i], (uint32_t) i);
+		}
+		qsort(all, 1000, sizeof(float), cmp_float);
+		for (int i = 99; i >= 0; i--)
+			kept[i] = of_heap_pop(&h).d;
+		for (int i = 0; i < 100; i++)
+			same &= kept[i] == all[i];
+		ok(same && h.n == 0, "keep_nearest holds the 100 nearest of 1000");
+		for (int i = 0; i < 10; i++)
+			of_heap_push(&h, (float) i, (uint32_t) i);
+		for (int i = 9; i > 0; i--)
+		{
+			of_heap_item out = of_heap_replace_top(&h, -(float) i, 0);
+
+			tops &= out.d == (float) i && h.n == 10;
+		}
+		tops &= of_heap_top(&h)->d == 0.0f;
+		ok(tops, "replace_top returns the old top and keeps the heap's order");
+		of_heap_free(&h);
 	}
 	/* id map */
 	{
@@ -255,17 +296,18 @@ main(void)
 		free(x);
 		free(q);
 	}
-	/* neighbour selection: a walk split anywhere is the whole walk */
+	/*
+	 * neighbour selection: each kept candidate is nearer the base than every
+	 * one kept before it, and each dropped one (before the walk stopped) is
+	 * nearer one kept before it than the base
+	 */
 	{
 		float	   *q;
 		size_t		n = 49;
 		float	   *x = make_faces(7, 7, &q, 1);
 		const float *vp[49];
 		float		d2[49];
-		size_t		all[49],
-					part[49],
-					k = 0;
-		int			same = 1;
+		size_t		out[49];
 
 		for (size_t i = 0; i < n; i++)
 		{
@@ -284,15 +326,26 @@ main(void)
 		/* 3 ends the walk at keep, 24 at the last candidate */
 		for (size_t keep = 3; keep <= 24; keep += 21)
 		{
-			k = of_graph_select(vp, d2, n, keep, DIM, all);
-			for (size_t p = 0; p <= n; p++)
-			{
-				size_t		kp = of_graph_select_more(vp, d2, 0, p, keep, DIM, part, 0);
+			size_t		k = of_graph_select(vp, d2, n, keep, DIM, out),
+						walked = k == keep ? out[k - 1] + 1 : n,
+						next = 0;
+			int			rule = k > 1 && k < n;
 
-				kp = of_graph_select_more(vp, d2, p, n, keep, DIM, part, kp);
-				same &= kp == k && memcmp(part, all, k * sizeof(size_t)) == 0;
+			for (size_t i = 0; i < walked; i++)
+			{
+				int			occluded = 0;
+
+				for (size_t j = 0; j < next; j++)
+					occluded |= of_l2_squared(vp[i], vp[out[j]], DIM) < d2[i];
+				if (next < k && out[next] == i)
+				{
+					rule &= !occluded;
+					next++;
+				}
+				else
+					rule &= occluded;
 			}
-			ok(same && k > 1 && k < n, "selection split at any candidate equals the whole (keep %zu: %zu kept)",
+			ok(rule && next == k, "selection keeps exactly the unoccluded candidates (keep %zu: %zu kept)",
 			   keep, k);
 		}
 		free(x);

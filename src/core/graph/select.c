@@ -6,15 +6,9 @@ size_t
 of_graph_select(const float *const *vecs, const float *d2, size_t n,
 				size_t keep, size_t dim, size_t *out)
 {
-	return of_graph_select_more(vecs, d2, 0, n, keep, dim, out, 0);
-}
+	size_t		k = 0;
 
-size_t
-of_graph_select_more(const float *const *vecs, const float *d2,
-					 size_t from, size_t n, size_t keep, size_t dim,
-					 size_t *out, size_t k)
-{
-	for (size_t i = from; i < n && k < keep; i++)
+	for (size_t i = 0; i < n && k < keep; i++)
 	{
 		int			good = 1;
 

@@ -22,14 +22,4 @@
 size_t		of_graph_select(const float *const *vecs, const float *d2, size_t n,
 							size_t keep, size_t dim, size_t *out);
 
-/*
- * The same walk continued: candidates [from, n) against the k already kept
- * in out (of candidates before from).  Selecting [0, p] and then (p, n) is
- * selecting [0, n), so a caller that only needs candidate p's fate can stop
- * at p.
- */
-size_t		of_graph_select_more(const float *const *vecs, const float *d2,
-								 size_t from, size_t n, size_t keep, size_t dim,
-								 size_t *out, size_t k);
-
 #endif
