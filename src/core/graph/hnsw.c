@@ -729,8 +729,18 @@ expand_node(void *arg, uint32_t id, of_beam_step *out)
 {
 	level_walk *w = arg;
 	int32_t		buf[2 * OF_HNSW_MAX_M + 2];
-	int			n = copy_list(w->g, id, w->level, buf),
+	int			n,
 				fresh = 0;
+
+	/*
+	 * The candidate expanded next, unless this one finds a nearer: ask for
+	 * its list now, which the expansion after would wait for (200k realistic
+	 * rows, two threads: linked in 28.8 / 27.8 s against 30.5 / 30.3, builds
+	 * interleaved; the same graph).
+	 */
+	if (w->s->cand.n > 0)
+		__builtin_prefetch(list_at(w->g, of_heap_top(&w->s->cand)->id, w->level));
+	n = copy_list(w->g, id, w->level, buf);
 
 	for (int i = 0; i < n; i++)
 	{
