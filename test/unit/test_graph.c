@@ -248,7 +248,8 @@ main(void)
 		float		dec[DIM];
 		of_error	err;
 		int			bound_ok = 1,
-					err_ok = 1;
+					err_ok = 1,
+					wide_ok = 1;
 		double		worst = 0;
 
 		ok(of_sq8_train(&sq, x, 800, DIM, &err) == OF_OK, "sq8 trains");
@@ -267,10 +268,17 @@ main(void)
 			for (int t = 0; t < 100; t++)
 			{
 				float		ex = of_l2_distance(q + t * DIM, x + i * DIM, DIM);
-				float		lb;
+				float		lb,
+							d2,
+							wide_d2;
 
 				of_sq8_prepare(&sq, q + t * DIM, &qq);
-				lb = of_sq8_l2_lower_bound(of_sq8_l2_squared(&qq, code), r);
+				d2 = of_sq8_l2_squared(&qq, code);
+				wide_d2 = of_sq8_l2_squared_wide(&qq, code);
+				if (!(fabsf(wide_d2 - d2) <= 1e-5f * d2 + 1e-6f) ||
+					of_sq8_l2_lower_bound(wide_d2, r) > ex)
+					wide_ok = 0;
+				lb = of_sq8_l2_lower_bound(d2, r);
 				if (lb > ex)
 					bound_ok = 0;
 				if (ex - lb > worst)
@@ -279,6 +287,7 @@ main(void)
 		}
 		ok(err_ok, "sq8 error within half a step; residual norm never understated");
 		ok(bound_ok, "sq8 lower bound never exceeds the exact distance");
+		ok(wide_ok, "sq8 wide distance agrees with the plain one, and its bound holds");
 		ok(worst < 0.05, "sq8 lower bound is tight (worst gap %.4f)", worst);
 		/* out-of-range values are clamped, and the bound still holds */
 		{

@@ -217,7 +217,7 @@ static inline float
 probe_dist(const of_hnsw *g, const probe *p, size_t id)
 {
 	if (p->qq != NULL)
-		return of_sq8_l2_squared(p->qq, g->codes + id * g->dim);
+		return of_sq8_l2_squared_wide(p->qq, g->codes + id * g->dim);
 	return of_l2_squared(p->x, g->vecs + id * g->dim, g->dim);
 }
 

@@ -47,6 +47,12 @@ void		of_sq8_prepare(const of_sq8 *q, const float *x, of_sq8_query *out);
 float		of_sq8_l2_squared(const of_sq8_query *qq, const uint8_t *code);
 
 /*
+ * The same, with 512-bit vectors where the CPU has them: for loops that are
+ * mostly distances, such as the in-memory build (sq8.c has the figures).
+ */
+float		of_sq8_l2_squared_wide(const of_sq8_query *qq, const uint8_t *code);
+
+/*
  * Lower bound of the exact L2 distance from the code's squared distance and
  * residual, with a margin for float rounding in both computations.
  */
