@@ -69,18 +69,23 @@ of_sq8_prepare(const of_sq8 *q, const float *x, of_sq8_query *out)
 	}
 }
 
-static float
-l2sq_scalar(const of_sq8_query *qq, const uint8_t *code)
+/* s plus the distance over dimensions j and on, one at a time (the SIMD kernels' tails). */
+static inline float
+l2sq_from(const of_sq8_query *qq, const uint8_t *code, uint32_t j, float s)
 {
-	float		s = 0.0f;
-
-	for (uint32_t j = 0; j < qq->dim; j++)
+	for (; j < qq->dim; j++)
 	{
 		float		d = qq->qs[j] - (float) code[j];
 
 		s += qq->w[j] * d * d;
 	}
 	return s;
+}
+
+static float
+l2sq_scalar(const of_sq8_query *qq, const uint8_t *code)
+{
+	return l2sq_from(qq, code, 0, 0.0f);
 }
 
 #ifdef OF_X86
@@ -113,13 +118,7 @@ l2sq_avx2(const of_sq8_query *qq, const uint8_t *code)
 	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
 	lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
 	s = _mm_cvtss_f32(lo);
-	for (; j < qq->dim; j++)
-	{
-		float		d = qq->qs[j] - (float) code[j];
-
-		s += qq->w[j] * d * d;
-	}
-	return s;
+	return l2sq_from(qq, code, j, s);
 }
 
 /*
@@ -152,13 +151,7 @@ l2sq_avx512(const of_sq8_query *qq, const uint8_t *code)
 		acc1 = _mm512_fmadd_ps(_mm512_mul_ps(d1, d1), _mm512_loadu_ps(qq->w + j + 16), acc1);
 	}
 	s = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
-	for (; j < qq->dim; j++)
-	{
-		float		d = qq->qs[j] - (float) code[j];
-
-		s += qq->w[j] * d * d;
-	}
-	return s;
+	return l2sq_from(qq, code, j, s);
 }
 #endif
 
@@ -223,6 +216,7 @@ typedef float (*sq8_kernel) (const of_sq8_query *, const uint8_t *);
 static sq8_kernel
 pick_kernel(int wide)
 {
+	(void) wide;				/* no wider kernel off x86 */
 #ifdef OF_X86
 	__builtin_cpu_init();
 	if (wide && __builtin_cpu_supports("avx512f"))
