@@ -306,9 +306,9 @@ main(void)
 		free(q);
 	}
 	/*
-	 * neighbour selection: each kept candidate is nearer the base than every
-	 * one kept before it, and each dropped one (before the walk stopped) is
-	 * nearer one kept before it than the base
+	 * neighbour selection: no kept candidate is nearer to one kept before it
+	 * than to the base, and each dropped one (before the walk stopped) is
+	 * nearer to one kept before it than to the base
 	 */
 	{
 		float	   *q;

@@ -227,26 +227,28 @@ pick_kernel(int wide)
 	return l2sq_scalar;
 }
 
+/* The plain and the wide kernel, each picked on first use. */
+static sq8_kernel kernels[2];
+
+static inline float
+l2sq_dispatch(int wide, const of_sq8_query *qq, const uint8_t *code)
+{
+	/* Benign race: every thread computes the same pointer. */
+	if (kernels[wide] == NULL)
+		kernels[wide] = pick_kernel(wide);
+	return kernels[wide] (qq, code);
+}
+
 float
 of_sq8_l2_squared(const of_sq8_query *qq, const uint8_t *code)
 {
-	/* Benign race: every thread computes the same pointer. */
-	static sq8_kernel kernel;
-
-	if (kernel == NULL)
-		kernel = pick_kernel(0);
-	return kernel(qq, code);
+	return l2sq_dispatch(0, qq, code);
 }
 
 float
 of_sq8_l2_squared_wide(const of_sq8_query *qq, const uint8_t *code)
 {
-	/* Benign race: every thread computes the same pointer. */
-	static sq8_kernel kernel;
-
-	if (kernel == NULL)
-		kernel = pick_kernel(1);
-	return kernel(qq, code);
+	return l2sq_dispatch(1, qq, code);
 }
 
 float
