@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: build, install, then run every suite against a
 # throwaway cluster that this script starts and stops itself:
-#   C unit tests of src/core, pg_regress (sql/ + expected/), pgTAP (test/pgtap,
-#   with pg_prove), the Python client's tests (clients/python/tests), the
+#   checks of the built objects (test/build), C unit tests of src/core,
+#   pg_regress (sql/ + expected/), pgTAP (test/pgtap, with pg_prove), the
+#   Python client's tests (clients/python/tests), the
 #   command line (test/cli, TAP from shell) and PostgreSQL TAP tests (test/t,
 #   PostgreSQL::Test::Cluster).
 # Prints one last line "N passed, N failed" and exits non-zero on any failure.
@@ -50,6 +51,15 @@ if ! { make -j2 WERROR=1 && make install WERROR=1 && make -j2 unit WERROR=1; } >
     echo "0 passed, 1 failed"
     exit 1
 fi
+
+log "build checks (test/build)"
+for t in test/build/*.sh; do
+    out="$work/build_$(basename "$t").out"
+    "$t" openface.so >"$out" 2>&1
+    status=$?
+    grep -E '^(not )?ok |^#' "$out" | sed "s|^|$(basename "$t"): |"
+    count_tap "$out" "$status"
+done
 
 log "C unit tests"
 for t in $(find build/unit -maxdepth 1 -type f -name 'test_*' ! -name '*.d' | sort); do
