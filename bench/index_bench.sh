@@ -199,7 +199,7 @@ done
 # falls alike on all: recall@10, in-server q/s and latency, shared buffers
 # touched per query, pgbench q/s (1 client, prepared, 5 s, random query).
 echo "== kNN k=10 over ef_search (facegraph: openface.ef_search, pgvector: hnsw.ef_search)"
-$P -c "CREATE TABLE sweep (idx int, ef int, line text)"
+$P -c "CREATE TABLE sweep (idx int, ef int, line text, recall float8, qps float8)"
 for ef in $EFS; do
   for i in $(seq 0 $NPGV); do
     if [ "$i" = 0 ]; then mode=knn guc=openface.ef_search f=knn.sql tbl=items col=e
@@ -213,13 +213,28 @@ SELECT format('%4s  %6s  %s  %6s', $ef, recall('$mode-$ef', 'exact'), stats('$mo
 SQL
 )
     tps=$(PGOPTIONS="-c $guc=$ef -c enable_seqscan=off" pgbench -n -M prepared -c 1 -T 5 -f "$tmp/$f" $DB 2>/dev/null | awk '/^tps/ {print int($3)}')
-    $P -c "INSERT INTO sweep VALUES ($i, $ef, '$line  |  $tps')"
+    $P -c "INSERT INTO sweep VALUES ($i, $ef, '$line  |  $tps', (regexp_split_to_array(btrim('$line'), '\s+'))[2]::float8, NULLIF('$tps', '')::float8)"
   done
 done
 for i in $(seq 0 $NPGV); do
   echo "${names[$i]}"
   echo "  ef_search  recall@10  in-server q/s, p50, p99  buffers/query  |  pgbench q/s"
   $P -At -c "SELECT '  ' || line FROM sweep WHERE idx = $i ORDER BY ef"
+done
+# pgbench q/s at equal recall: each index's q/s at the target, interpolated
+# linearly between the two widths whose recall brackets it.
+$P -c "CREATE FUNCTION qps_at(i int, target float8) RETURNS float8 LANGUAGE sql AS \$\$
+  SELECT CASE WHEN lo.recall IS NULL OR hi.recall = lo.recall THEN hi.qps
+              ELSE lo.qps + (hi.qps - lo.qps) * (target - lo.recall) / (hi.recall - lo.recall) END
+  FROM (SELECT recall, qps FROM sweep WHERE idx = i AND recall >= target ORDER BY recall LIMIT 1) hi
+  LEFT JOIN (SELECT recall, qps FROM sweep WHERE idx = i AND recall < target ORDER BY recall DESC LIMIT 1) lo ON true
+\$\$"
+for i in $(seq 1 $NPGV); do
+  echo "at equal recall@10, facegraph against ${names[$i]} (pgbench q/s):"
+  $P -At -c "SELECT format('  %s: %s against %s q/s, %s', t,
+                COALESCE(round(qps_at(0, t))::text, 'not reached'), COALESCE(round(qps_at($i, t))::text, 'not reached'),
+                COALESCE(round((qps_at(0, t) / qps_at($i, t))::numeric, 1) || 'x', '-'))
+             FROM unnest(ARRAY[0.95, 0.98, 0.99]::float8[]) t"
 done
 
 # (the setting exists once the library is loaded)
