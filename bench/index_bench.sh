@@ -23,7 +23,7 @@ set -euo pipefail
 N=${1:-100000}
 NQ=${2:-1000}
 DATA=${DATA:-realfaces}
-EFS=${EFS:-"10 20 40 64 112 160 320"}   # 112: openface.ef_search's default
+EFS=${EFS:-"10 20 40 64 128 160 320"}   # 128: openface.ef_search's default
 OPTS=${OPTS:-}                   # e.g. OPTS="m = 24, ef_construction = 100"
 BUILD_THREADS=${BUILD_THREADS:-2}
 PGV_OPTS=${PGV_OPTS:-"m = 16, ef_construction = 64;m = 24, ef_construction = 100"}

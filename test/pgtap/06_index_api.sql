@@ -95,7 +95,7 @@ SELECT is_strict('face_index_check', ARRAY['regclass']);
 SELECT function_privs_are('face_index_check', ARRAY['regclass'], 'public', ARRAY[]::name[],
                           'PUBLIC may not execute face_index_check');
 
--- index options (README: m 4-64, default 24; ef_construction 10-1000, >= m, default 100)
+-- index options (README: m 4-64, default 24; ef_construction 10-1000, >= m, default 80)
 CREATE TABLE tap_faces (embedding face_embedding);
 SELECT lives_ok($$ CREATE INDEX tap_bounds_lo ON tap_faces USING facegraph (embedding)
                    WITH (m = 4, ef_construction = 10) $$, 'm = 4, ef_construction = 10 are accepted');
@@ -117,8 +117,8 @@ SELECT is((SELECT opcname::text FROM pg_index i JOIN pg_opclass c ON c.oid = i.i
            WHERE i.indexrelid = to_regclass('tap_default')), 'face_l2_ops',
           'face_l2_ops is picked when none is named');
 
--- settings (README: ef_search 112, strict_order on, build_threads 2)
-SELECT is(current_setting('openface.ef_search'), '112', 'openface.ef_search defaults to 112');
+-- settings (README: ef_search 128, strict_order on, build_threads 2)
+SELECT is(current_setting('openface.ef_search'), '128', 'openface.ef_search defaults to 128');
 SELECT is(current_setting('openface.strict_order'), 'on', 'openface.strict_order defaults to on');
 SELECT is(current_setting('openface.build_threads'), '2', 'openface.build_threads defaults to 2');
 SELECT is((SELECT array_agg(name || ' ' || context || ' ' || vartype || ' ' || coalesce(min_val || '..' || max_val, '')

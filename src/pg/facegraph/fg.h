@@ -57,8 +57,8 @@
  * Build options and their defaults, measured with bench/index_bench.sh on
  * face-like data (gen/facelike.h: unit vectors, 8 per identity, same
  * identity ~0.41 apart, different ~1.08), ef_search 40 unless noted:
- *   m = 24, ef_construction = 100 (default), 100k rows: build 13.3 s,
- *     44 MiB; recall@10 0.961 / 0.977 / 0.989 at ef_search 20 / 40 / 80.
+ *   m = 24, ef_construction = 100 (the default before 0.3), 100k rows:
+ *     build 13.3 s, 44 MiB; recall@10 0.961 / 0.977 / 0.989 at ef_search 20 / 40 / 80.
  *     1M rows: build 272 s, 440 MiB; recall@10 0.878 / 0.929 / 0.956 at
  *     ef_search 40 / 80 / 160.
  *   m = 16, ef_construction = 64: half the build time, but at 1M rows
@@ -76,23 +76,31 @@
  *     7,615; m 16 0.974 at 5,435 and 0.984 at 7,298.  m 32 saves about 6%
  *     of a search's distances for a fifth more index (96 bytes of links a
  *     row); m 16 loses recall.
- * openface.ef_search defaults to 112, measured on data shaped like real
- * descriptors (gen/realfaces.h, the benchmark's default), where the
- * face-like figures above are far too kind.  At 1M rows (default build,
- * 300 queries): recall@10 0.831 / 0.887 / 0.903 / 0.917 at ef_search 64 /
- * 96 / 112 / 128, at 618 / 447 / 396 / 348 q/s (pgbench, one client,
- * prepared).  112 is the narrowest width that finds 0.90 of the true 10
- * nearest at 1M rows; at 200k it finds 0.967 (64: 0.926).  Builds use 2
- * threads unless openface.build_threads says otherwise.
+ * ef_construction 80 and openface.ef_search 128 are the defaults since
+ * the build and the scans got their prefetches back: measured on 1M rows
+ * shaped like real descriptors (gen/realfaces.h, bench/index_data.c seed 1,
+ * 300 queries; two build threads at 1 GB, private server, pgbench with one
+ * client), ef_construction 100 built in 179 s and found 0.909 / 0.953 /
+ * 0.978 of the true 10 nearest at ef_search 112 / 192 / 320 (860 / 568 /
+ * 370 q/s); 80 built in 149 and 151 s (0.47x pgvector's defaults, 319 s
+ * that day) and found 0.893-0.894 / 0.941-0.943 / 0.972-0.973 (780 / 506
+ * / 362 q/s) and 0.983 at 448; 64 built in 121 s but found 0.885 / 0.934 /
+ * 0.968; m 20 with 100 built in 167 s and found 0.886 / 0.935 / 0.966.  A
+ * second build at 100 found 0.973 at 320 and 0.984 at 448 as well: at wide
+ * searches 80 loses nothing beyond the spread of builds, at narrow ones
+ * about a point and a half.  128 is then the narrowest ef_search that
+ * finds 0.90 of the true 10 nearest at 1M rows (0.906 and 0.908 in the two
+ * builds at 80, at 749-774 q/s); at 100k rows it finds about 0.98.  Builds
+ * use 2 threads unless openface.build_threads says otherwise.
  */
-#define FG_DEFAULT_EF_SEARCH		112
+#define FG_DEFAULT_EF_SEARCH		128
 #define FG_MAX_EF_SEARCH			1000
 #define FG_DEFAULT_BUILD_THREADS	2
 #define FG_MAX_BUILD_THREADS		16
 #define FG_DEFAULT_M		24
 #define FG_MIN_M			4
 #define FG_MAX_M			64
-#define FG_DEFAULT_EF_CONSTRUCTION	100
+#define FG_DEFAULT_EF_CONSTRUCTION	80
 #define FG_MIN_EF_CONSTRUCTION		10
 #define FG_MAX_EF_CONSTRUCTION		1000
 #define FG_MAX_LEVEL		OF_HNSW_MAX_LEVEL	/* levels on disk = levels built */
