@@ -750,12 +750,25 @@ expand_node(void *arg, uint32_t id, of_beam_step *out)
 		w->s->mark[e] = w->s->epoch;
 		buf[fresh++] = (int32_t) e;
 	}
+	/*
+	 * Each fresh node's code, PREFETCH_AHEAD ahead of its distance, and the
+	 * address of its list, which the search reads first if it expands the
+	 * node (the prefetch of the next list above waits on it): 400k realistic
+	 * rows, two threads, linked in 45.9 / 44.0 s against 47.5 / 44.9
+	 * (bench/graph_link, interleaved).
+	 */
 	for (int i = 0; i < fresh && i < PREFETCH_AHEAD; i++)
+	{
 		PREFETCH_NODE(w->g, buf[i]);
+		__builtin_prefetch(&w->g->links[buf[i]]);
+	}
 	for (int i = 0; i < fresh; i++)
 	{
 		if (i + PREFETCH_AHEAD < fresh)
+		{
 			PREFETCH_NODE(w->g, buf[i + PREFETCH_AHEAD]);
+			__builtin_prefetch(&w->g->links[buf[i + PREFETCH_AHEAD]]);
+		}
 		out[i].id = (uint32_t) buf[i];
 		out[i].d = probe_dist(w->g, w->q, (size_t) buf[i]);
 		out[i].dead = 0;
