@@ -33,7 +33,8 @@ double		of_cosine_distance(const float *a, const float *b, size_t n);
  *
  * A macro, and callers keep it in a body that does more than prefetch: GCC
  * 12 finds a function that only prefetches free of effects and drops every
- * call to it, prefetches and all (test/t/000_prefetch.sh checks the objects).
+ * call to it, prefetches and all (test/build/001_prefetch.sh counts the
+ * prefetch instructions in the build).
  */
 #define OF_CACHE_LINE 64
 #if defined(__GNUC__)

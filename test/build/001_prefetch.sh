@@ -3,7 +3,8 @@
 # drops every call to a function that does nothing but prefetch (it judges it
 # free of effects), and the scan and the build lost most of their prefetches
 # that way, unnoticed: a 1M-row scan ran at 0.55 of its speed.  So count the
-# prefetch instructions in the functions that issue them.  Run from the repository root after make: test/build/001_prefetch.sh
+# prefetch instructions in the functions that issue them.  Run from the
+# repository root after make: test/build/001_prefetch.sh [openface.so]
 set -uo pipefail
 so=${1:-openface.so}
 n=0

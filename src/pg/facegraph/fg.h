@@ -58,9 +58,9 @@
  * face-like data (gen/facelike.h: unit vectors, 8 per identity, same
  * identity ~0.41 apart, different ~1.08), ef_search 40 unless noted:
  *   m = 24, ef_construction = 100 (the default before 0.3), 100k rows:
- *     build 13.3 s, 44 MiB; recall@10 0.961 / 0.977 / 0.989 at ef_search 20 / 40 / 80.
- *     1M rows: build 272 s, 440 MiB; recall@10 0.878 / 0.929 / 0.956 at
- *     ef_search 40 / 80 / 160.
+ *     build 13.3 s, 44 MiB; recall@10 0.961 / 0.977 / 0.989 at ef_search
+ *     20 / 40 / 80.  1M rows: build 272 s, 440 MiB; recall@10 0.878 /
+ *     0.929 / 0.956 at ef_search 40 / 80 / 160.
  *   m = 16, ef_construction = 64: half the build time, but at 1M rows
  *     recall fell to 0.71 at ef_search 40 and radius recall to 0.92.
  *   m = 24, ef_construction = 200: recall@10 0.977 at ef_search 20 for a
