@@ -19,9 +19,11 @@
  * code is compared in ~10 ns and fetched from memory in ~210.  100k
  * realistic rows, one thread, codes from row 5,000 (bench/graph_link):
  * linked in 18.0 s with no prefetch, 16.7 s at 2 ahead, 15.5 at 4, 15.1-15.2
- * at 8, 15.25 with all of a list's asked for at once.
+ * at 8, 15.25 with all of a list's asked for at once; 13.0 s at both 8 and
+ * 16 with ef_construction 80.  400k rows, two threads: 42.1 / 42.0 / 39.9 s
+ * at 8, 41.3 / 40.1 / 39.4 at 16 (interleaved), 39.2 at 24.
  */
-#define PREFETCH_AHEAD	8
+#define PREFETCH_AHEAD	16
 
 /*
  * Codes start on a cache line: a 128-byte code then spans two lines where
