@@ -761,22 +761,22 @@ expand_node(void *arg, uint32_t id, of_beam_step *out)
 	 * rows, two threads, linked in 45.9 / 44.0 s against 47.5 / 44.9
 	 * (bench/graph_link, interleaved).
 	 */
+#define PREFETCH_FRESH(g, id) \
+	do { \
+		PREFETCH_NODE(g, id); \
+		__builtin_prefetch(&(g)->links[id]); \
+	} while (0)
 	for (int i = 0; i < fresh && i < PREFETCH_AHEAD; i++)
-	{
-		PREFETCH_NODE(w->g, buf[i]);
-		__builtin_prefetch(&w->g->links[buf[i]]);
-	}
+		PREFETCH_FRESH(w->g, buf[i]);
 	for (int i = 0; i < fresh; i++)
 	{
 		if (i + PREFETCH_AHEAD < fresh)
-		{
-			PREFETCH_NODE(w->g, buf[i + PREFETCH_AHEAD]);
-			__builtin_prefetch(&w->g->links[buf[i + PREFETCH_AHEAD]]);
-		}
+			PREFETCH_FRESH(w->g, buf[i + PREFETCH_AHEAD]);
 		out[i].id = (uint32_t) buf[i];
 		out[i].d = probe_dist(w->g, w->q, (size_t) buf[i]);
 		out[i].dead = 0;
 	}
+#undef PREFETCH_FRESH
 	return fresh;
 }
 

@@ -173,14 +173,17 @@ fg_prefetch_elements(Relation index, const ItemPointerData *tids, int n)
 	for (int i = 0; i < n; i++)
 	{
 		const char *page = pages[i];
-		const char *p;
+		const char *p,
+				   *first,
+				   *end;
 
 		if (page == NULL)
 			continue;
 		p = page + (ItemIdGetOffset(PageGetItemId(page, ItemPointerGetOffsetNumber(&tids[i]))) &
 					(BLCKSZ - 1));
-		for (const char *c = (const char *) TYPEALIGN_DOWN(OF_CACHE_LINE, p);
-			 c < p + FG_ELEMENT_FIXED && c < page + BLCKSZ; c += OF_CACHE_LINE)
-			__builtin_prefetch(c);
+		/* Every line the fixed part touches, none past the page. */
+		first = (const char *) TYPEALIGN_DOWN(OF_CACHE_LINE, p);
+		end = Min(p + FG_ELEMENT_FIXED, page + BLCKSZ);
+		OF_PREFETCH(first, end - first);
 	}
 }
