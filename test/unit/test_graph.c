@@ -188,6 +188,51 @@ main(void)
 		of_heap_free(&mn);
 		of_heap_free(&mx);
 	}
+	/*
+	 * Appended items join the order at the next push or pop: pops interleaved
+	 * with appends and pushes still come out ascending, and a cleared heap
+	 * starts afresh.
+	 */
+	{
+		of_heap		h;
+		int			sorted = 1,
+					popped = 0;
+		float		prev = -1;
+
+		of_heap_init(&h, 0);
+		for (int i = 0; i < 50; i++)
+			of_heap_append(&h, (float) urand(), (uint32_t) i);
+		for (int round = 0; round < 20; round++)
+		{
+			of_heap_item it = of_heap_pop(&h);
+
+			sorted &= it.d >= prev;
+			prev = it.d;
+			popped++;
+			/* later items, above everything popped so far, join the order */
+			for (int j = 0; j < 3; j++)
+				of_heap_append(&h, (float) (1 + round) + (float) urand(), (uint32_t) (100 + 3 * round + j));
+			if (round == 10)
+				of_heap_push(&h, prev, 99);
+		}
+		while (h.n)
+		{
+			of_heap_item it = of_heap_pop(&h);
+
+			sorted &= it.d >= prev;
+			prev = it.d;
+			popped++;
+		}
+		ok(sorted && popped == 111, "appended items pop in order with pushed ones (%d popped)", popped);
+		for (int i = 0; i < 5; i++)
+			of_heap_append(&h, (float) (5 - i), (uint32_t) i);
+		of_heap_clear(&h);
+		of_heap_push(&h, 3.0f, 7);
+		of_heap_push(&h, 2.0f, 8);
+		ok(h.n == 2 && of_heap_pop(&h).id == 8 && of_heap_pop(&h).id == 7,
+		   "a cleared heap drops its pending items");
+		of_heap_free(&h);
+	}
 	/* a bounded max-heap keeps exactly the nearest, replacing its top */
 	{
 		of_heap		h;

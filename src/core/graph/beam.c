@@ -25,7 +25,7 @@ of_beam_search(const of_beam *b)
 
 			if (!fits(b, s->d))
 			{
-				if (b->pool && !s->dead && of_heap_push(b->pool, s->d, s->id) != OF_OK)
+				if (b->pool && !s->dead && of_heap_append(b->pool, s->d, s->id) != OF_OK)
 					return OF_ENOMEM;
 				continue;
 			}
@@ -42,7 +42,7 @@ of_beam_search(const of_beam *b)
 			{
 				of_heap_item out = of_heap_replace_top(b->res, s->d, s->id);
 
-				if (b->pool && of_heap_push(b->pool, out.d, out.id) != OF_OK)
+				if (b->pool && of_heap_append(b->pool, out.d, out.id) != OF_OK)
 					return OF_ENOMEM;
 			}
 		}

@@ -14,7 +14,8 @@
  * candidate, and as a result unless it is dead.  Dead nodes (deleted index
  * elements) still lead on but are never results.  Results pushed out of
  * res, and live neighbours too far for it, go to pool when one is given
- * (a streaming scan resumes from them); otherwise they are dropped.  A
+ * (a streaming scan resumes from them), appended out of order until the
+ * pool is popped (of_heap_append); otherwise they are dropped.  A
  * candidate left unexpanded when the loop stops stays on top of cand.
  */
 #ifndef OF_GRAPH_BEAM_H

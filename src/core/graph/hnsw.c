@@ -805,8 +805,8 @@ new_epoch(scratch *s)
 		memset(s->mark, 0, s->nmark * sizeof(*s->mark));
 		s->epoch = 1;
 	}
-	s->cand.n = 0;
-	s->res.n = 0;
+	of_heap_clear(&s->cand);
+	of_heap_clear(&s->res);
 }
 
 /* Nearest node to q at level from ep, greedily. */

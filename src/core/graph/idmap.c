@@ -3,17 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline size_t
-hash64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return (size_t) k;
-}
-
 of_status
 of_idmap_init(of_idmap *m, size_t expected)
 {
@@ -67,7 +56,7 @@ grow(of_idmap *m)
 
 		if (m->keys[i] == 0)
 			continue;
-		j = hash64(m->keys[i]) & nm.mask;
+		j = of_idmap_hash(m->keys[i]) & nm.mask;
 		while (nm.keys[j] != 0)
 			j = (j + 1) & nm.mask;
 		nm.keys[j] = m->keys[i];
@@ -88,7 +77,7 @@ of_idmap_put(of_idmap *m, uint64_t key, uint32_t val, int *found,
 
 	if ((m->n + 1) * 2 > m->mask + 1 && grow(m) != OF_OK)
 		return OF_ENOMEM;
-	j = hash64(k) & m->mask;
+	j = of_idmap_hash(k) & m->mask;
 	while (m->keys[j] != 0)
 	{
 		if (m->keys[j] == k)
@@ -111,7 +100,7 @@ uint32_t
 of_idmap_get(const of_idmap *m, uint64_t key)
 {
 	uint64_t	k = key + 1;
-	size_t		j = hash64(k) & m->mask;
+	size_t		j = of_idmap_hash(k) & m->mask;
 
 	while (m->keys[j] != 0)
 	{

@@ -19,6 +19,30 @@ typedef struct of_idmap
 	size_t		n;
 } of_idmap;
 
+/* The slot a stored key (key + 1) hashes to is of_idmap_hash(key + 1) & mask. */
+static inline size_t
+of_idmap_hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return (size_t) k;
+}
+
+/*
+ * Start loading key's first slot, for a caller that is about to look up
+ * many keys: a macro, since GCC drops calls to functions that only
+ * prefetch (distance.h).
+ */
+#define OF_IDMAP_PREFETCH(m, key) \
+	do { \
+		size_t		of_slot_ = of_idmap_hash((uint64_t) (key) + 1) & (m)->mask; \
+		__builtin_prefetch(&(m)->keys[of_slot_]); \
+		__builtin_prefetch(&(m)->vals[of_slot_], 1); \
+	} while (0)
+
 of_status	of_idmap_init(of_idmap *m, size_t expected);
 void		of_idmap_free(of_idmap *m);
 void		of_idmap_clear(of_idmap *m);

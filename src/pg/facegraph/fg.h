@@ -230,6 +230,7 @@ typedef struct FgScratch
 
 extern FgScratch *fg_scratch_create(size_t expected);
 extern void fg_scratch_free(FgScratch *s);
+extern void fg_heap_append(of_heap *h, float d, uint32 id);
 extern void fg_heap_push(of_heap *h, float d, uint32 id);
 extern uint32 *fg_map_slot(of_idmap *m, uint64 key, uint32 val, bool *found);
 extern bool fg_seen(of_idmap *m, uint64 key, uint32 val);

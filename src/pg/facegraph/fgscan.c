@@ -393,6 +393,15 @@ follow(IndexScanDesc scan, uint32 id, int level, uint32 *fresh)
 			}
 	}
 	UnlockReleaseBuffer(buf);
+
+	/*
+	 * Each link's slot in the seen map, all asked for before the first is
+	 * looked up: a 1M-row scan's map outgrows the caches, and its lookups
+	 * took 13% of the time.  1M realistic rows at ef_search 224 (three
+	 * rounds interleaved): 388-409 queries a second against 345-387.
+	 */
+	for (int i = 0; i < nl; i++)
+		OF_IDMAP_PREFETCH(&so->s->seen, fg_tid_key(&links[i]));
 	/* The unseen links, all asked for at once: each is a cache miss or more. */
 	for (int i = 0; i < nl; i++)
 	{
@@ -504,7 +513,7 @@ next_batch(IndexScanDesc scan)
 	 */
 	if (so->strict)
 		grow_width(so, so->ef + 2 * so->returned);
-	s->res.n = 0;
+	of_heap_clear(&s->res);
 	while (s->res.n < (size_t) so->width && s->pool.n)
 	{
 		of_heap_item it = of_heap_pop(&s->pool);
@@ -549,7 +558,7 @@ next_batch(IndexScanDesc scan)
 			else if (keep < share)
 				so->batch[keep++] = id;
 			else
-				fg_heap_push(&s->pool, it->d2, id);
+				fg_heap_append(&s->pool, it->d2, id);
 		}
 		so->nbatch = keep;
 	}
@@ -624,8 +633,8 @@ start(IndexScanDesc scan)
 		fg_heap_push(&s->cand, so->items[id].d2, id);
 		fg_heap_push(&s->res, so->items[id].d2, id);
 		walk_level(scan, 1, Min(so->ef, FG_LEVEL1_WIDTH), NULL);
-		s->cand.n = 0;
-		s->res.n = 0;
+		of_heap_clear(&s->cand);
+		of_heap_clear(&s->res);
 	}
 
 	/*

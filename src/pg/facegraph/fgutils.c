@@ -441,7 +441,9 @@ fg_scratch_create(size_t expected)
 		spare.seen.mask + 1 <= FG_SPARE_MAX_GROWTH * want)
 	{
 		move_core(s, &spare);
-		s->cand.n = s->res.n = s->pool.n = 0;
+		of_heap_clear(&s->cand);
+		of_heap_clear(&s->res);
+		of_heap_clear(&s->pool);
 		of_idmap_clear(&s->seen);
 	}
 	else
@@ -469,6 +471,14 @@ void
 fg_heap_push(of_heap *h, float d, uint32 id)
 {
 	if (of_heap_push(h, d, id) != OF_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+}
+
+/* Append to a core heap (of_heap_append) or fail with out of memory. */
+void
+fg_heap_append(of_heap *h, float d, uint32 id)
+{
+	if (of_heap_append(h, d, id) != OF_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 }
 
