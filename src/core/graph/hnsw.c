@@ -851,9 +851,9 @@ greedy(of_hnsw *g, const probe *q, uint32_t ep, int level)
  * Add link node->add at level, add being d from node.  A full list is
  * pruned: the heuristic runs over the old links plus the new one, and the
  * list keeps the links it selects, then the nearest of the others, up to
- * all but 1 / PRUNE_SLACK of its room (never more).  The list stays nearly full:
- * shrinking it to the heuristic's choice cuts links that are the only way
- * into tight clusters.  The slots left free take the next links without
+ * all but 1 / PRUNE_SLACK of its room (never more).  The list stays nearly
+ * full: shrinking it to the heuristic's choice cuts links that are the only
+ * way into tight clusters.  The slots left free take the next links without
  * any distance computed, and of_hnsw_fill tops level 0 up at the end.
  */
 static void
