@@ -753,7 +753,8 @@ expand_node(void *arg, uint32_t id, of_beam_step *out)
 	 * four cache lines, and copying it still waited on the three not asked
 	 * for (bench/graph_link, codes from row 5,000: 100k rows on one thread
 	 * linked in 9.24-9.45 s against 9.88-10.11, the same graph; 200k on two
-	 * threads in 11.7 / 11.9 s against 12.4 / 12.4).
+	 * threads in 11.7 / 11.9 s against 12.4 / 12.4; 1M in PostgreSQL, no
+	 * gain: 107.9 / 112.4 s against 108.0 / 113.5).
 	 */
 	if (w->s->cand.n > 0)
 		OF_PREFETCH(list_at(w->g, of_heap_top(&w->s->cand)->id, w->level),
