@@ -86,7 +86,7 @@ sift_down(of_heap *h, of_heap_item x)
  * pushing answered 403-428 queries a second against 388-409 (1M realistic
  * rows, ef_search 224, three rounds interleaved).
  */
-static void
+static inline void
 settle(of_heap *h)
 {
 	for (; h->settled < h->n; h->settled++)
@@ -122,8 +122,7 @@ of_heap_append(of_heap *h, float d, uint32_t id)
 of_status
 of_heap_push(of_heap *h, float d, uint32_t id)
 {
-	if (h->settled < h->n)
-		settle(h);
+	settle(h);
 	if (reserve(h) != OF_OK)
 		return OF_ENOMEM;
 	sift_up(h, h->n++, (of_heap_item) {d, id});
@@ -136,8 +135,7 @@ of_heap_pop(of_heap *h)
 {
 	of_heap_item top;
 
-	if (h->settled < h->n)
-		settle(h);
+	settle(h);
 	top = h->a[0];
 	if (--h->n > 0)
 		sift_down(h, h->a[h->n]);
@@ -150,8 +148,7 @@ of_heap_replace_top(of_heap *h, float d, uint32_t id)
 {
 	of_heap_item top;
 
-	if (h->settled < h->n)
-		settle(h);
+	settle(h);
 	top = h->a[0];
 	sift_down(h, (of_heap_item) {d, id});
 	return top;
